@@ -1,0 +1,4 @@
+// One line per command; each helper adds its own.
+import { registerCommand } from '../main';
+
+void registerCommand;
