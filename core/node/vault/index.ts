@@ -1,0 +1,3 @@
+export { Vault, type AddSecretInput, type Secret, type VaultOptions } from './vault';
+export type { VaultKeyStore } from './key-store';
+export { inspectPrivateKey, type SshKeyInfo } from './ssh-key';
