@@ -1,0 +1,160 @@
+/**
+ * `rbd mirror pool status POOL [--verbose] --format json` and `rbd mirror image status --format json`.
+ * Quirks handled (ceph-facts.md): `states` vs Squid's `image_states`; `mirror_uuids` a string; `callouts` only when
+ * non-empty; `instance_id` may be ""; on the source of a one-way pool images carry no state/description/peers;
+ * the description's embedded JSON differs by mode; absurd seconds_until_synced.
+ */
+import { z } from 'zod';
+import { parseDescription, type ParsedDescription } from './description';
+import { countMap, optBool, optStr, strList } from './loose';
+import { parseWith, type ParseResult } from './result';
+
+export type Health = 'OK' | 'WARNING' | 'ERROR' | 'UNKNOWN';
+
+export interface MirrorState {
+  raw: string;
+  /** `up` = an rbd-mirror daemon reports this image; null when the state has no up/down part. */
+  up: boolean | null;
+  /** replaying | stopped | unknown | error | syncing | starting_replay | stopping_replay | … */
+  status: string;
+}
+export interface PeerSiteStatus {
+  siteName: string;
+  mirrorUuids: string[];
+  state: MirrorState | null;
+  description: string | null;
+  parsed: ParsedDescription;
+  lastUpdate: string | null;
+}
+export interface MirrorImageStatus {
+  name: string;
+  globalId: string | null;
+  state: MirrorState | null;
+  description: string | null;
+  parsed: ParsedDescription;
+  lastUpdate: string | null;
+  daemonServiceId: string | null;
+  peers: PeerSiteStatus[];
+}
+export interface MirrorDaemon {
+  serviceId: string;
+  instanceId: string | null;
+  clientId: string | null;
+  hostname: string | null;
+  cephVersion: string | null;
+  leader: boolean;
+  health: Health;
+  callouts: string[];
+}
+export interface MirrorPoolStatus {
+  health: Health;
+  daemonHealth: Health;
+  imageHealth: Health;
+  states: Record<string, number>;
+  daemons: MirrorDaemon[];
+  images: MirrorImageStatus[];
+}
+
+const health = z.unknown().optional().transform((v): Health => (v === 'OK' || v === 'WARNING' || v === 'ERROR' ? v : 'UNKNOWN'));
+
+export function parseMirrorState(raw: string | null): MirrorState | null {
+  if (!raw) return null;
+  const plus = raw.indexOf('+');
+  if (plus < 0) return { raw, up: null, status: raw };
+  const upPart = raw.slice(0, plus);
+  return { raw, up: upPart === 'up' ? true : upPart === 'down' ? false : null, status: raw.slice(plus + 1) };
+}
+
+const peerSchema = z.object({
+  site_name: optStr,
+  mirror_uuids: strList,
+  state: optStr,
+  description: optStr,
+  last_update: optStr,
+});
+
+const imageSchema = z.object({
+  name: z.string(),
+  global_id: optStr,
+  state: optStr,
+  description: optStr,
+  last_update: optStr,
+  daemon_service: z.object({ service_id: optStr }).optional().catch(undefined),
+  peer_sites: z.array(peerSchema).optional().catch(undefined),
+});
+
+const daemonSchema = z.object({
+  service_id: optStr,
+  instance_id: optStr,
+  client_id: optStr,
+  hostname: optStr,
+  ceph_version: optStr,
+  leader: optBool,
+  health,
+  callouts: strList,
+});
+
+const poolStatusSchema = z.object({
+  summary: z
+    .object({ health, daemon_health: health, image_health: health, states: countMap, image_states: countMap })
+    .optional()
+    .catch(undefined),
+  daemons: z.array(daemonSchema).optional().catch(undefined),
+  images: z.array(imageSchema).optional().catch(undefined),
+});
+
+export function toImageStatus(i: z.output<typeof imageSchema>): MirrorImageStatus {
+  return {
+    name: i.name,
+    globalId: i.global_id,
+    state: parseMirrorState(i.state),
+    description: i.description,
+    parsed: parseDescription(i.description),
+    lastUpdate: i.last_update,
+    daemonServiceId: i.daemon_service?.service_id ?? null,
+    peers: (i.peer_sites ?? []).map((p) => ({
+      siteName: p.site_name ?? '',
+      mirrorUuids: p.mirror_uuids,
+      state: parseMirrorState(p.state),
+      description: p.description,
+      parsed: parseDescription(p.description),
+      lastUpdate: p.last_update,
+    })),
+  };
+}
+
+/** Parses `rbd mirror pool status [--verbose] --format json`. */
+export function parseMirrorPoolStatus(stdout: string): ParseResult<MirrorPoolStatus> {
+  const r = parseWith(poolStatusSchema, stdout, 'rbd mirror pool status');
+  if (!r.ok) return r;
+  const d = r.value;
+  const s = d.summary;
+  // Squid renamed `states` to `image_states`; merge so either shape reads the same.
+  const states = { ...(s?.states ?? {}), ...(s?.image_states ?? {}) };
+  return {
+    ok: true,
+    value: {
+      health: s?.health ?? 'UNKNOWN',
+      daemonHealth: s?.daemon_health ?? 'UNKNOWN',
+      imageHealth: s?.image_health ?? 'UNKNOWN',
+      states,
+      daemons: (d.daemons ?? []).map((x) => ({
+        serviceId: x.service_id ?? '',
+        instanceId: x.instance_id === '' ? null : x.instance_id,
+        clientId: x.client_id,
+        hostname: x.hostname,
+        cephVersion: x.ceph_version,
+        leader: x.leader === true,
+        health: x.health,
+        callouts: x.callouts,
+      })),
+      images: (d.images ?? []).map(toImageStatus),
+    },
+  };
+}
+
+/** Parses `rbd mirror image status POOL/IMAGE --format json` (one image, same shape as a pool-status entry). */
+export function parseMirrorImageStatus(stdout: string): ParseResult<MirrorImageStatus> {
+  const r = parseWith(imageSchema, stdout, 'rbd mirror image status');
+  return r.ok ? { ok: true, value: toImageStatus(r.value) } : r;
+}
