@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiErrorException } from '../../common/contract/define';
 import type { KnownHostEntry } from '../../common/contract/foundation';
@@ -43,8 +45,25 @@ export class KnownHostsStore {
   private entries: Stored[] | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
+  private readonly candidates: () => Promise<{ host: string; port: number }[]>;
+
+  /** `candidates` names the endpoints hashed known_hosts entries are tested against (inventory addresses). */
+  constructor(path: string, options: { candidates?: () => Promise<{ host: string; port: number }[]> } = {}) {
     this.path = path;
+    this.candidates = options.candidates ?? (() => Promise.resolve([]));
+  }
+
+  /** Imports an OpenSSH known_hosts file (default ~/.ssh/known_hosts). */
+  async importKnownHosts(path?: string): Promise<ImportResult> {
+    const file = path ?? join(homedir(), '.ssh', 'known_hosts');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiErrorException('not-found', `no known_hosts file at ${file}`, { cause: err });
+      throw err;
+    }
+    return this.importOpenSsh(text, await this.candidates());
   }
 
   async list(): Promise<KnownHostEntry[]> {
