@@ -42,7 +42,8 @@ export function isFresh(img: ImageNode, ctx: ImageRuleContext): boolean {
   return false;
 }
 
-function look(ctx: ImageRuleContext, s: ImageSide, img: ImageNode, what: 'status' | 'info'): Finding['suggestedCommand'] {
+function look(ctx: ImageRuleContext, s: ImageSide | undefined, img: ImageNode, what: 'status' | 'info'): Finding['suggestedCommand'] {
+  if (!s) return null;
   const c = ctx.clusters.get(s.cluster);
   return what === 'status'
     ? onCluster(c, (t) => rbdMirrorImageStatus(t, s.pool, img.name), 'mirror status of this image from this site')
@@ -82,7 +83,7 @@ export function imageRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
         rule: 'primary-both',
         message: `${label} is primary on ${img.primaries.join(' and ')} at once: writes on both sides diverge. Confirm with rbd info on each side, demote the side whose writes are to be discarded.`,
         evidence,
-        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'primary' && s.source === 'local') ?? img.sides[0]!, img, 'info'),
+        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'primary' && s.source === 'local') ?? img.sides[0], img, 'info'),
       }),
     );
   } else if (mirrored && img.primaries.length === 0 && !fresh && img.sides.length > 0 && img.sides.every((s) => s.role === 'non-primary')) {
@@ -93,7 +94,7 @@ export function imageRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
         rule: 'primary-none',
         message: `${label} is primary nowhere (every side reports non-primary): nothing is writable. Promote the side that should serve it.`,
         evidence,
-        suggestedCommand: look(ctx, img.sides[0]!, img, 'info'),
+        suggestedCommand: look(ctx, img.sides[0], img, 'info'),
       }),
     );
   }
@@ -195,7 +196,7 @@ function progressRules(img: ImageNode, ctx: ImageRuleContext, evidence: Record<s
         rule: 'rpo-exceeded',
         message: `${label}: last mirror snapshot copied ${Math.round(rpo.seconds / 60)} min ago (threshold ${Math.round(ctx.o.rpoWarnSec / 60)} min); a failover now loses that much.`,
         evidence: { ...evidence, rpo },
-        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'non-primary') ?? img.sides[0]!, img, 'status'),
+        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'non-primary') ?? img.sides[0], img, 'status'),
       }),
     );
   } else if (rpo?.kind === 'journal' && (rpo.entriesBehind ?? 0) > ctx.o.journalEntriesWarn) {
@@ -207,7 +208,7 @@ function progressRules(img: ImageNode, ctx: ImageRuleContext, evidence: Record<s
         rule: 'rpo-exceeded',
         message: `${label}: ${rpo.entriesBehind} journal entries behind the primary (threshold ${ctx.o.journalEntriesWarn}).`,
         evidence: { ...evidence, rpo },
-        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'non-primary') ?? img.sides[0]!, img, 'status'),
+        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'non-primary') ?? img.sides[0], img, 'status'),
       }),
     );
   }
