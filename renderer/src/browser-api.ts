@@ -6,7 +6,14 @@
  * still works, and a new tab needs the printed URL again) and wiped from the address bar. It travels to the host
  * as a WebSocket subprotocol, not in the WebSocket URL.
  */
-import { contract, listChannels, type Api, type ApiEventName, type ApiEvents, type ApiResult } from '../../core/common/contract/index';
+import {
+  contract,
+  listChannels,
+  type Api,
+  type ApiEventName,
+  type ApiEvents,
+  type ApiResult,
+} from '../../core/common/contract/index';
 
 const TOKEN_KEY = 'switchyard.token';
 const API_PROTOCOL = 'switchyard.v1';
@@ -107,7 +114,10 @@ export function createBrowserApi(): Api {
     try {
       sock = ws ?? (await connect());
     } catch (err) {
-      return { ok: false, error: { code: 'unreachable', message: err instanceof Error ? err.message : 'not connected' } };
+      return {
+        ok: false,
+        error: { code: 'unreachable', message: err instanceof Error ? err.message : 'not connected' },
+      };
     }
     const id = nextId++;
     return new Promise((resolve) => {

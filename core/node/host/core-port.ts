@@ -58,4 +58,6 @@ export interface CoreServicesPort {
   knownHosts: KnownHostsPort;
   audit: AuditPort;
   ssh: SshPort;
+  /** Closes SSH connections and the audit file. */
+  close?(): Promise<void>;
 }

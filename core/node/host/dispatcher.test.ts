@@ -64,7 +64,10 @@ describe('dispatcher', () => {
   });
 
   it('maps ApiErrorException to its code and message', async () => {
-    expect(await make()('demo.fails', [], ctx)).toEqual({ ok: false, error: { code: 'vault-locked', message: 'the vault is locked' } });
+    expect(await make()('demo.fails', [], ctx)).toEqual({
+      ok: false,
+      error: { code: 'vault-locked', message: 'the vault is locked' },
+    });
   });
 
   it('maps unexpected errors to internal with a reference, logging the detail on the host only', async () => {

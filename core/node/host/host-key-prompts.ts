@@ -29,17 +29,27 @@ export class HostKeyPrompts {
       timer.unref();
       this.pending.set(promptId, { resolve, timer });
       this.lastQuestion.set(promptId, q);
-      this.events.emit('hostkey.prompt', { promptId, hostId: q.hostId, host: q.host, port: q.port, keyType: q.keyType, fingerprint: q.fingerprint });
+      this.events.emit('hostkey.prompt', {
+        promptId,
+        hostId: q.hostId,
+        host: q.host,
+        port: q.port,
+        keyType: q.keyType,
+        fingerprint: q.fingerprint,
+      });
     });
 
   decide(promptId: string, accept: boolean): void {
-    if (!this.pending.has(promptId)) throw new ApiErrorException('not-found', 'this host-key question is no longer open (answered or timed out)');
+    if (!this.pending.has(promptId))
+      throw new ApiErrorException('not-found', 'this host-key question is no longer open (answered or timed out)');
     this.settle(promptId, accept);
   }
 
   /** Questions still open, e.g. for a window that reloaded while a dialog was up. */
   open(): { promptId: string; question: HostKeyQuestion }[] {
-    return [...this.lastQuestion.entries()].filter(([id]) => this.pending.has(id)).map(([promptId, question]) => ({ promptId, question }));
+    return [...this.lastQuestion.entries()]
+      .filter(([id]) => this.pending.has(id))
+      .map(([promptId, question]) => ({ promptId, question }));
   }
 
   /** Rejects everything still open (shutdown). */

@@ -61,9 +61,18 @@ describe('local host', () => {
   it('answers request frames and forwards events to an authenticated client', async () => {
     const ws = await connect({});
     expect(ws.protocol).toBe(API_PROTOCOL);
-    expect(await call(ws, { id: 7, channel: 'demo.add', args: [2, 3] })).toEqual({ id: 7, result: { ok: true, value: 5 } });
-    expect(await call(ws, { id: 8, channel: 'demo.add', args: ['2', 3] })).toMatchObject({ id: 8, result: { ok: false, error: { code: 'invalid-argument' } } });
-    expect(await call(ws, { id: 9, channel: 'demo.nope', args: [] })).toMatchObject({ id: 9, result: { ok: false, error: { code: 'not-found' } } });
+    expect(await call(ws, { id: 7, channel: 'demo.add', args: [2, 3] })).toEqual({
+      id: 7,
+      result: { ok: true, value: 5 },
+    });
+    expect(await call(ws, { id: 8, channel: 'demo.add', args: ['2', 3] })).toMatchObject({
+      id: 8,
+      result: { ok: false, error: { code: 'invalid-argument' } },
+    });
+    expect(await call(ws, { id: 9, channel: 'demo.nope', args: [] })).toMatchObject({
+      id: 9,
+      result: { ok: false, error: { code: 'not-found' } },
+    });
     const evt = new Promise((resolve) => ws.once('message', (raw: Buffer) => resolve(JSON.parse(raw.toString()))));
     events.emit('inventory.changed', { path: '/x' });
     expect(await evt).toEqual({ event: 'inventory.changed', payload: { path: '/x' } });

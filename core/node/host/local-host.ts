@@ -52,7 +52,8 @@ function isRequestFrame(v: unknown): v is RequestFrame {
  */
 export async function startLocalHost(o: LocalHostOptions): Promise<LocalHost> {
   const bind = o.bindAddress ?? '127.0.0.1';
-  if (!/^127\.\d+\.\d+\.\d+$/.test(bind) && bind !== '::1') throw new Error(`refusing to listen on ${bind}: loopback only`);
+  if (!/^127\.\d+\.\d+\.\d+$/.test(bind) && bind !== '::1')
+    throw new Error(`refusing to listen on ${bind}: loopback only`);
   const token = o.token ?? generateToken();
   let origin = '';
   let csp = '';
@@ -111,7 +112,10 @@ export async function startLocalHost(o: LocalHostOptions): Promise<LocalHost> {
   };
 }
 
-function refuseReason(req: IncomingMessage, s: { token: string; origin: string; hostHeaders: Set<string> }): string | null {
+function refuseReason(
+  req: IncomingMessage,
+  s: { token: string; origin: string; hostHeaders: Set<string> },
+): string | null {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path !== '/ws') return '404 Not Found';
   if (!s.hostHeaders.has(req.headers.host ?? '')) return '421 Misdirected Request';
@@ -119,7 +123,8 @@ function refuseReason(req: IncomingMessage, s: { token: string; origin: string; 
   const allowedOrigins = [...s.hostHeaders].map((h) => `http://${h}`);
   if (!origin || !allowedOrigins.includes(origin)) return '403 Forbidden';
   const protocols = req.headers['sec-websocket-protocol'];
-  if (!tokenMatches(s.token, tokenFromProtocols(Array.isArray(protocols) ? protocols.join(',') : protocols))) return '401 Unauthorized';
+  if (!tokenMatches(s.token, tokenFromProtocols(Array.isArray(protocols) ? protocols.join(',') : protocols)))
+    return '401 Unauthorized';
   return null;
 }
 
@@ -138,7 +143,10 @@ function serveClient(ws: WebSocket, clientId: string, o: LocalHostOptions): void
       return;
     }
     if (!isRequestFrame(frame)) {
-      send({ id: null, result: { ok: false, error: { code: 'invalid-argument', message: 'frame must be {id, channel, args}' } } });
+      send({
+        id: null,
+        result: { ok: false, error: { code: 'invalid-argument', message: 'frame must be {id, channel, args}' } },
+      });
       return;
     }
     o.dispatch(frame.channel, frame.args ?? [], { transport: 'websocket', clientId })

@@ -63,6 +63,11 @@ export function createHostRuntime(o: HostRuntimeOptions): HostRuntime {
       stopAudit();
       prompts.rejectAll();
       terminals.closeAll();
+      services
+        .close?.()
+        .catch((err: unknown) =>
+          console.error('closing core services failed:', err instanceof Error ? err.message : err),
+        );
     },
   };
 }

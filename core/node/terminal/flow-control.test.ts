@@ -7,7 +7,12 @@ import type { TerminalSource } from './source';
 describe('FlowControl', () => {
   it('pauses above the high-water mark and resumes only below the low-water mark', () => {
     const calls: string[] = [];
-    const f = new FlowControl({ highWater: 100, lowWater: 40, pause: () => calls.push('pause'), resume: () => calls.push('resume') });
+    const f = new FlowControl({
+      highWater: 100,
+      lowWater: 40,
+      pause: () => calls.push('pause'),
+      resume: () => calls.push('resume'),
+    });
     f.sent(60);
     f.sent(40);
     expect(calls).toEqual([]);
@@ -60,7 +65,13 @@ describe('TerminalManager flow control', () => {
     const events = new EventBus();
     const total = 5_000_000;
     const src = firehose(total, 4096);
-    const tm = new TerminalManager({ events, openSsh: async () => src, openLocal: async () => src, highWater: 256 * 1024, lowWater: 64 * 1024 });
+    const tm = new TerminalManager({
+      events,
+      openSsh: async () => src,
+      openLocal: async () => src,
+      highWater: 256 * 1024,
+      lowWater: 64 * 1024,
+    });
     let received = 0;
     let messages = 0;
     let maxInFlight = 0;
@@ -98,7 +109,13 @@ describe('TerminalManager flow control', () => {
   it('stops the source while nothing is acknowledged', async () => {
     const events = new EventBus();
     const src = firehose(10_000_000, 4096);
-    const tm = new TerminalManager({ events, openSsh: async () => src, openLocal: async () => src, highWater: 100_000, lowWater: 10_000 });
+    const tm = new TerminalManager({
+      events,
+      openSsh: async () => src,
+      openLocal: async () => src,
+      highWater: 100_000,
+      lowWater: 10_000,
+    });
     const info = await tm.open('c', { kind: 'local', cols: 80, rows: 24 });
     await new Promise((r) => setTimeout(r, 100));
     expect(src.paused).toBe(true);

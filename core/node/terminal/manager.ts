@@ -41,7 +41,10 @@ export class TerminalManager {
         ? await this.opts.openSsh(req.hostId, req.command === undefined ? size : { ...size, command: req.command })
         : await this.opts.openLocal(size);
     const id = `t-${randomBytes(6).toString('hex')}`;
-    const info: TerminalInfo = req.kind === 'ssh' ? { id, title: req.hostId, kind: 'ssh', hostId: req.hostId } : { id, title: 'local', kind: 'local' };
+    const info: TerminalInfo =
+      req.kind === 'ssh'
+        ? { id, title: req.hostId, kind: 'ssh', hostId: req.hostId }
+        : { id, title: 'local', kind: 'local' };
     const events = this.opts.events;
     const flow = new FlowControl({
       highWater: this.opts.highWater ?? DEFAULT_HIGH_WATER,

@@ -21,7 +21,11 @@ declare global {
   }
 }
 
-export function registerProbe(id: string, term: Terminal, renderer: () => string): { rendered(n: number): void; dispose(): void } {
+export function registerProbe(
+  id: string,
+  term: Terminal,
+  renderer: () => string,
+): { rendered(n: number): void; dispose(): void } {
   const p: Probe = { term, rendered: 0 };
   probes.set(id, p);
   renderers.set(id, renderer);

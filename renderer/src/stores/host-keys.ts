@@ -20,7 +20,8 @@ export const useHostKeysStore = defineStore('hostKeys', () => {
     prompts.value.push(p);
   });
   onApiError((err) => {
-    if (err.code === 'host-key-changed') refusals.value.push({ message: err.message, detail: err.detail ?? {}, at: new Date().toISOString() });
+    if (err.code === 'host-key-changed')
+      refusals.value.push({ message: err.message, detail: err.detail ?? {}, at: new Date().toISOString() });
   });
 
   async function decide(promptId: string, accept: boolean): Promise<void> {

@@ -120,5 +120,23 @@ export const useInventoryStore = defineStore('inventory', () => {
     if (!dirty.value) void load();
   });
 
-  return { saved, draft, problems, error, notice, busy, dirty, inventory, hostIds, load, edit, validate, save, addSite, addHosts, importSshConfig, importClouds };
+  return {
+    saved,
+    draft,
+    problems,
+    error,
+    notice,
+    busy,
+    dirty,
+    inventory,
+    hostIds,
+    load,
+    edit,
+    validate,
+    save,
+    addSite,
+    addHosts,
+    importSshConfig,
+    importClouds,
+  };
 });

@@ -42,7 +42,10 @@ export const useTerminalsStore = defineStore('terminals', () => {
     return () => sinks.value.delete(id);
   }
 
-  async function open(target: { kind: 'ssh'; hostId: string } | { kind: 'local' }, size = { cols: 120, rows: 32 }): Promise<TerminalTab | null> {
+  async function open(
+    target: { kind: 'ssh'; hostId: string } | { kind: 'local' },
+    size = { cols: 120, rows: 32 },
+  ): Promise<TerminalTab | null> {
     opening.value = true;
     error.value = null;
     try {

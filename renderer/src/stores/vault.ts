@@ -33,7 +33,8 @@ export const useVaultStore = defineStore('vault', () => {
     secrets.value = s.unlocked ? await call(api.vault.list()) : [];
   };
 
-  const init = (passphrase: string, useKeychain: boolean) => run(async () => afterChange(await call(api.vault.init({ passphrase, useKeychain }))));
+  const init = (passphrase: string, useKeychain: boolean) =>
+    run(async () => afterChange(await call(api.vault.init({ passphrase, useKeychain }))));
   const unlock = (passphrase: string) => run(async () => afterChange(await call(api.vault.unlock({ passphrase }))));
   const lock = () => run(async () => afterChange(await call(api.vault.lock())));
   const add = (input: { kind: SecretKind; label: string; value: string; keyPassphrase?: string }) =>

@@ -2,3 +2,4 @@
 import { registerCommand } from '../main';
 
 void registerCommand;
+registerCommand('serve', () => import('./serve'));

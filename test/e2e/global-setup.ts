@@ -1,0 +1,109 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** What the journeys need to know about the environment this setup started. */
+export interface E2eState {
+  url: string;
+  origin: string;
+  sshAddress: string;
+  sshPort: number;
+  sshUser: string;
+  clientKeyPath: string;
+  hostKeyFingerprint: string;
+  home: string;
+  screenshots: string;
+}
+
+const SSH_ADDRESS = process.env.SWITCHYARD_E2E_SSH_ADDRESS ?? '127.14.0.2';
+const SSH_PORT = 2222;
+
+function run(cmd: string, args: string[], opts: { cwd?: string } = {}): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${String(r.status)}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function startSshd(dir: string): { pidFile: string; fingerprint: string; clientKey: string } {
+  const hostKey = join(dir, 'ssh_host_ed25519_key');
+  const clientKey = join(dir, 'client_ed25519');
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e-host', '-f', hostKey]);
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e-operator', '-f', clientKey]);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
+  const pidFile = join(dir, 'sshd.pid');
+  const config = [
+    `ListenAddress ${SSH_ADDRESS}`,
+    `Port ${SSH_PORT}`,
+    `HostKey ${hostKey}`,
+    `PidFile ${pidFile}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'StrictModes no',
+    'LogLevel VERBOSE',
+  ].join('\n');
+  writeFileSync(join(dir, 'sshd_config'), `${config}\n`);
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  run('/usr/sbin/sshd', ['-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')]);
+  // "256 SHA256:… e2e-host (ED25519)"
+  const fingerprint = run('ssh-keygen', ['-lf', `${hostKey}.pub`]).split(' ')[1] ?? '';
+  return { pidFile, fingerprint, clientKey };
+}
+
+function startHost(home: string): Promise<{ child: ChildProcess; url: string; origin: string }> {
+  const child = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('switchyard serve did not print its URL within 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`switchyard serve exited early with ${String(code)}`)));
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      const info = JSON.parse(line) as { url: string; origin: string };
+      resolve({ child, url: info.url, origin: info.origin });
+    });
+  });
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (process.env.SWITCHYARD_E2E_SKIP_BUILD !== '1') run('npm', ['run', '-s', 'build']);
+  const dir = mkdtempSync(join(tmpdir(), 'sy-e2e-'));
+  const home = join(dir, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  const sshd = startSshd(dir);
+  const host = await startHost(home);
+  const screenshots = join(process.cwd(), 'test-results', 'screenshots');
+  mkdirSync(screenshots, { recursive: true });
+  const state: E2eState = {
+    url: host.url,
+    origin: host.origin,
+    sshAddress: SSH_ADDRESS,
+    sshPort: SSH_PORT,
+    sshUser: process.env.USER ?? 'root',
+    clientKeyPath: sshd.clientKey,
+    hostKeyFingerprint: sshd.fingerprint,
+    home,
+    screenshots,
+  };
+  const stateFile = join(dir, 'state.json');
+  writeFileSync(stateFile, JSON.stringify(state));
+  process.env.SWITCHYARD_E2E_STATE = stateFile;
+
+  return async () => {
+    host.child.kill('SIGTERM');
+    try {
+      const pid = Number(readFileSync(sshd.pidFile, 'utf8').trim());
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+    } catch (err) {
+      console.error('could not stop the e2e sshd:', err);
+    }
+    if (process.env.SWITCHYARD_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+  };
+}
