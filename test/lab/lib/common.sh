@@ -55,7 +55,8 @@ daemon_start() {
   mkdir -p "$LAB_RUN_DIR" "$(dirname "$logfile")"
   # The subshell is never a process-group leader, so setsid(1) calls setsid() and execs in place:
   # $! is the daemon itself and its pid is also its process group id.
-  (cd "$cwd" && exec setsid "$@" </dev/null >>"$logfile" 2>&1) &
+  # fd 9 is lab.sh's lock: a daemon must not inherit it, or it would hold the lab lock forever.
+  (cd "$cwd" && exec 9>&- && exec setsid "$@" </dev/null >>"$logfile" 2>&1) &
   pid=$!
   printf '%s\n' "$pid" >"$(pidfile_of "$name")"
   # Fail fast on daemons that die at once (bad config, address in use).
@@ -169,3 +170,9 @@ ensure_packages() {
 
 # json_escape STRING: a JSON string literal.
 json_str() { jq -Rn --arg s "$1" '$s'; }
+
+# elapsed START_NS: seconds since START_NS (from `date +%s%N`), one decimal.
+elapsed() {
+  local ms=$((($(date +%s%N) - $1) / 1000000))
+  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
+}
