@@ -79,6 +79,8 @@ def cfg():
                     break
         else:
             raise SystemExit("cloud %r not found in clouds.yaml" % name)
+    if not c.get("auth_url"):
+        raise SystemExit("no auth_url: set the role's openrc or cloud (OS_AUTH_URL / clouds.yaml)")
     if len(sys.argv) > 2 and sys.argv[2] == "password-on-stdin":
         pw = sys.stdin.readline().rstrip("\n")
         if pw: c["password"] = pw

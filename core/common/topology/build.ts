@@ -187,7 +187,7 @@ function buildImages(input: BuildInput, names: Map<string, string>): ImageNode[]
     for (const p of c.pools) {
       poolMode.set(`${c.cluster}/${p.pool}`, p.info?.mode ?? 'unknown');
       if (!p.verbose || (!p.status && !p.listing)) continue;
-      observedVerbose.add(`${c.cluster}/${p.pool}`);
+      if (p.status) observedVerbose.add(`${c.cluster}/${p.pool}`);
       const byName = new Map((p.status?.images ?? []).map((i) => [i.name, i]));
       const listed = new Map((p.listing ?? []).map((i) => [i.name, i]));
       const allNames = new Set([...listed.keys(), ...byName.keys()]);

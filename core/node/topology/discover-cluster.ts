@@ -1,0 +1,136 @@
+/** Discovery of one Ceph cluster through one of its ceph-mon hosts: a handful of bulk calls, in parallel. */
+import { cephDf, cephOsdPoolLsDetail, cephStatus, cephTargetFromRole, isSafeCephName, type CephTarget } from '../../common/commands/ceph';
+import { rbdLsLong, rbdMirrorPoolInfo, rbdMirrorPoolStatusSummary, rbdMirrorPoolStatusVerbose } from '../../common/commands/rbd';
+import type { Host, Inventory } from '../../common/inventory/schema';
+import type { CommandRunner, ExecOptions } from '../../common/ports';
+import { parseCephDf, parseCephStatus, parseOsdPoolLsDetail } from '../../common/parsers/ceph';
+import { parseMirrorPoolStatus } from '../../common/parsers/mirror-pool-status';
+import { parseMirrorPoolInfo, parseRbdLsLong } from '../../common/parsers/rbd';
+import type { ClusterObservation, DiscoveryProblem, PoolObservation } from '../../common/topology/model';
+import { pool, runParsed, type Call } from './run';
+
+export interface ClusterDiscoveryOptions {
+  runner: CommandRunner;
+  inventory: Inventory;
+  cluster: string;
+  mode: 'full' | 'summary';
+  /** Ceph-side timeouts (connect/mount/mon-op), seconds. */
+  cephTimeoutSec: number;
+  /** Wall clock per command. Verbose status of 20k images takes a while: keep this generous. */
+  execTimeoutMs: number;
+  concurrency: number;
+  pools?: string[];
+  signal?: ExecOptions['signal'];
+  now: () => number;
+}
+
+export function monHosts(inv: Inventory, cluster: string): { host: Host; target: CephTarget }[] {
+  const out: { host: Host; target: CephTarget }[] = [];
+  for (const h of inv.hosts) for (const r of h.roles) if (r.kind === 'ceph-mon' && r.cluster === cluster) out.push({ host: h, target: cephTargetFromRole(r) });
+  return out;
+}
+
+export async function discoverCluster(o: ClusterDiscoveryOptions): Promise<ClusterObservation> {
+  const started = o.now();
+  const site = o.inventory.clusters.find((c) => c.name === o.cluster)?.site ?? o.cluster;
+  const candidates = monHosts(o.inventory, o.cluster);
+  const base: ClusterObservation = {
+    cluster: o.cluster,
+    site,
+    hostId: null,
+    target: null,
+    reachable: false,
+    reason: null,
+    status: null,
+    osdPools: null,
+    df: null,
+    pools: [],
+    problems: [],
+    durationMs: 0,
+  };
+  if (candidates.length === 0) {
+    const message = `no host with a ceph-mon role for cluster ${o.cluster} in the inventory`;
+    base.reason = message;
+    base.problems.push({ scope: 'cluster', subject: o.cluster, hostId: null, code: 'not-configured', message });
+    base.durationMs = o.now() - started;
+    return base;
+  }
+  // Try the cluster's hosts in order: the first that answers `ceph status` serves every call.
+  const tried: DiscoveryProblem[] = [];
+  for (const { host, target: t0 } of candidates) {
+    const target = { ...t0, timeoutSec: o.cephTimeoutSec };
+    const call = (subject: string, scope: DiscoveryProblem['scope'] = 'cluster'): Call => ({
+      runner: o.runner,
+      hostId: host.id,
+      scope,
+      subject,
+      timeoutMs: o.execTimeoutMs,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const [st, pl, df] = await Promise.all([
+      runParsed(call(o.cluster), cephStatus(target), parseCephStatus),
+      runParsed(call(o.cluster), cephOsdPoolLsDetail(target), parseOsdPoolLsDetail),
+      o.mode === 'full' ? runParsed(call(o.cluster), cephDf(target), parseCephDf) : Promise.resolve(null),
+    ]);
+    if (!st.ok) {
+      tried.push(st.problem);
+      continue;
+    }
+    const obs: ClusterObservation = { ...base, hostId: host.id, target, reachable: true, status: st.value };
+    obs.problems.push(...tried.map((p) => ({ ...p, message: `${p.message} (another host answered)` })));
+    if (pl.ok) obs.osdPools = pl.value;
+    else obs.problems.push(pl.problem);
+    if (df?.ok) obs.df = df.value;
+    else if (df) obs.problems.push(df.problem);
+    const names = poolNames(o, obs);
+    obs.pools = await pool(
+      names.map((p) => () => discoverPool(o, target, call, p, obs.problems)),
+      Math.max(1, Math.floor(o.concurrency / 3)),
+    );
+    obs.durationMs = o.now() - started;
+    return obs;
+  }
+  base.hostId = candidates[0]?.host.id ?? null;
+  base.reason = tried.map((p) => `${p.hostId ?? '?'}: ${p.message}`).join('; ');
+  base.problems.push(...tried);
+  base.durationMs = o.now() - started;
+  return base;
+}
+
+function poolNames(o: ClusterDiscoveryOptions, obs: ClusterObservation): string[] {
+  const fromCluster = (obs.osdPools ?? []).filter((p) => p.applications.includes('rbd')).map((p) => p.name);
+  const fromInventory = o.inventory.glance.stores.filter((s) => s.cluster === o.cluster && s.pool).map((s) => s.pool ?? '');
+  let names = [...new Set([...fromCluster, ...(obs.osdPools ? [] : fromInventory)])];
+  if (o.pools) names = names.filter((n) => o.pools?.includes(n));
+  const unsafe = names.filter((n) => !isSafeCephName(n));
+  for (const n of unsafe) {
+    obs.problems.push({ scope: 'pool', subject: `${o.cluster}/${n}`, hostId: obs.hostId, code: 'not-configured', message: `pool name ${JSON.stringify(n)} refused by the name validator` });
+  }
+  return names.filter((n) => isSafeCephName(n)).sort();
+}
+
+async function discoverPool(
+  o: ClusterDiscoveryOptions,
+  target: CephTarget,
+  call: (subject: string, scope?: DiscoveryProblem['scope']) => Call,
+  name: string,
+  problems: DiscoveryProblem[],
+): Promise<PoolObservation> {
+  const subject = `${o.cluster}/${name}`;
+  const c = call(subject, 'pool');
+  const full = o.mode === 'full';
+  const [info, status, ls] = await Promise.all([
+    runParsed(c, rbdMirrorPoolInfo(target, name), parseMirrorPoolInfo),
+    runParsed(c, full ? rbdMirrorPoolStatusVerbose(target, name) : rbdMirrorPoolStatusSummary(target, name), parseMirrorPoolStatus),
+    full ? runParsed(c, rbdLsLong(target, name), parseRbdLsLong) : Promise.resolve(null),
+  ]);
+  const obs: PoolObservation = { pool: name, info: null, status: null, verbose: full, listing: null };
+  if (info.ok) obs.info = info.value;
+  else problems.push(info.problem);
+  if (status.ok) obs.status = status.value;
+  // A pool whose mirroring is disabled answers `mirror pool status` with an error: that is not a problem.
+  else if (!(info.ok && info.value.mode === 'disabled')) problems.push(status.problem);
+  if (ls?.ok) obs.listing = ls.value.images;
+  else if (ls) problems.push(ls.problem);
+  return obs;
+}
