@@ -228,7 +228,7 @@ export class WizardEngine<P> {
   private async flushFacts(step: string, pending: Facts): Promise<void> {
     if (Object.keys(pending).length === 0) return;
     await this.append({ type: 'facts', step, facts: { ...pending } });
-    for (const k of Object.keys(pending)) delete pending[k];
+    for (const k of Object.keys(pending)) Reflect.deleteProperty(pending, k);
   }
 
   /** Drives the run until it finishes, fails, or needs the operator. Returns the state at that point. */
