@@ -4,10 +4,12 @@
  * implement it or fail to compile.
  */
 import type { ClientOf, HandlersOf } from './define';
+import { topologyDomain } from './topology';
 import { appDomain, auditDomain, hostKeysDomain, inventoryDomain, sshDomain, terminalDomain, vaultDomain, type FoundationEvents } from './foundation';
 
 export * from './define';
 export * from './foundation';
+export * from './topology';
 
 export const contract = {
   app: appDomain,
@@ -17,6 +19,7 @@ export const contract = {
   ssh: sshDomain,
   audit: auditDomain,
   terminal: terminalDomain,
+  topology: topologyDomain,
 } as const;
 
 export type Contract = typeof contract;

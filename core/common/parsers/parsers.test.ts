@@ -211,3 +211,12 @@ describe('pool info, ls, info, ceph', () => {
     expect(df.pools.find((p) => p.name === 'images')?.objects).toBe(46);
   });
 });
+
+describe('rbd snap ls --all', () => {
+  it('mirror snapshots with state and completeness', async () => {
+    const { parseRbdSnapLs } = await import('./rbd');
+    const v = ok(parseRbdSnapLs(fx('02-snap-ls-all-snapshot-site-b.json')));
+    expect(v[0]).toMatchObject({ namespaceType: 'mirror', mirrorState: 'non-primary', complete: true });
+    expect(parseRbdSnapLs('[').ok).toBe(false);
+  });
+});

@@ -165,3 +165,36 @@ export function parseRbdInfo(stdout: string): ParseResult<RbdImageInfo> {
     },
   };
 }
+
+export interface RbdSnapshot {
+  id: number | null;
+  name: string;
+  size: number | null;
+  timestamp: string | null;
+  /** `user`, `mirror`, `trash`, `group`… */
+  namespaceType: string | null;
+  /** Mirror snapshots: primary | non-primary | demoted | primary-demoted… */
+  mirrorState: string | null;
+  complete: boolean | null;
+}
+const snapSchema = z.object({
+  id: optNum,
+  name: z.string(),
+  size: optNum,
+  timestamp: optStr,
+  namespace: z.object({ type: optStr, state: optStr, complete: optBool }).optional().catch(undefined),
+});
+
+/** `rbd snap ls --all POOL/IMAGE --format json`. */
+export function parseRbdSnapLs(stdout: string): ParseResult<RbdSnapshot[]> {
+  const r = parseWith(z.array(z.unknown()), stdout, 'rbd snap ls');
+  if (!r.ok) return r;
+  const out: RbdSnapshot[] = [];
+  for (const raw of r.value) {
+    const s = snapSchema.safeParse(raw);
+    if (!s.success) continue;
+    const x = s.data;
+    out.push({ id: x.id, name: x.name, size: x.size, timestamp: x.timestamp, namespaceType: x.namespace?.type ?? null, mirrorState: x.namespace?.state ?? null, complete: x.namespace?.complete ?? null });
+  }
+  return { ok: true, value: out };
+}

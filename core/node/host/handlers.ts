@@ -1,5 +1,7 @@
 import { ApiErrorException, type AppInfo, type Handlers } from '../../common/contract/index';
 import type { TerminalManager } from '../terminal/manager';
+import { createTopologyHandlers } from '../topology/handlers';
+import { TopologyService } from '../topology/service';
 import type { CoreServicesPort } from './core-port';
 import type { CallContext } from './dispatcher';
 import type { EventBus } from './events';
@@ -83,6 +85,7 @@ export function createHandlers(d: HandlerDeps): Handlers<CallContext> {
     audit: {
       list: async (_c, filter) => s.audit.list(filter),
     },
+    topology: createTopologyHandlers(new TopologyService({ runner: s.ssh, inventory: async () => (await s.inventory.get()).inventory })),
     terminal: {
       open: async (ctx, req) => terminals.open(ctx.clientId, req),
       write: async (_c, id, data) => {

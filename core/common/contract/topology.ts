@@ -1,0 +1,97 @@
+/**
+ * Domain `topology`: what is replicated where and what is broken. `discover` is the full (verbose, rare) pass;
+ * `refresh` the cheap summary-only pass for frequent polling, merged into the last full model; `findings`,
+ * `summary`, `glanceMatrix`, `history` read the cached state; `image` looks one image up on every side (rbd info,
+ * mirror image status, mirror snapshots) on demand.
+ */
+import { z } from 'zod';
+import type { RbdImageInfo } from '../parsers/rbd';
+import type { MirrorImageStatus } from '../parsers/mirror-pool-status';
+import type { Finding } from '../topology/health/finding';
+import type { GlanceMatrix } from '../topology/glance-matrix';
+import type { ClusterNode, DiscoveryProblem, ImageNode, PoolNode, SiteNode, TopologyModel } from '../topology/model';
+import type { CinderVolume, GlanceImage, NovaServer } from '../parsers/openstack';
+import { method } from './define';
+
+export interface TopologySnapshot {
+  model: TopologyModel;
+  findings: Finding[];
+  counts: { error: number; warning: number; info: number };
+}
+
+export interface TopologySummary {
+  generatedAt: number | null;
+  refreshedAt: number | null;
+  sites: SiteNode[];
+  clusters: ClusterNode[];
+  pools: PoolNode[];
+  problems: DiscoveryProblem[];
+  images: number;
+  counts: { error: number; warning: number; info: number };
+}
+
+export interface MirrorSnapshotInfo {
+  id: number | null;
+  name: string;
+  timestamp: string | null;
+  state: string | null;
+  complete: boolean | null;
+}
+
+export interface ImageSideDetail {
+  cluster: string;
+  site: string;
+  hostId: string | null;
+  info: RbdImageInfo | null;
+  status: MirrorImageStatus | null;
+  mirrorSnapshots: MirrorSnapshotInfo[];
+  problems: DiscoveryProblem[];
+}
+
+export interface ImageDetail {
+  image: ImageNode;
+  sides: ImageSideDetail[];
+  openstack: { glance: GlanceImage | null; volume: CinderVolume | null; server: NovaServer | null };
+  findings: Finding[];
+}
+
+export interface LagPoint {
+  t: number;
+  /** Worst RPO seconds (snapshot mode) among the series' images, null when unknown. */
+  rpoSeconds: number | null;
+  entriesBehind: number | null;
+  syncing: number;
+  errors: number;
+}
+export interface LagSeries {
+  /** `cluster/pool` or an image key. */
+  key: string;
+  points: LagPoint[];
+}
+
+const opt = z
+  .object({
+    sites: z.array(z.string().min(1).max(100)).max(100).optional(),
+    openstack: z.enum(['auto', 'rest', 'cli', 'off']).optional(),
+  })
+  .optional();
+
+export const topologyDomain = {
+  discover: method<TopologySnapshot>()(z.tuple([opt])),
+  refresh: method<TopologySnapshot>()(z.tuple([z.object({ sites: z.array(z.string().min(1).max(100)).max(100).optional() }).optional()])),
+  summary: method<TopologySummary>()(z.tuple([])),
+  findings: method<Finding[]>()(
+    z.tuple([
+      z
+        .object({
+          severity: z.enum(['error', 'warning', 'info']).optional(),
+          rule: z.string().max(100).optional(),
+          site: z.string().max(100).optional(),
+        })
+        .optional(),
+    ]),
+  ),
+  image: method<ImageDetail>()(z.tuple([z.object({ key: z.string().min(1).max(600) })])),
+  glanceMatrix: method<GlanceMatrix>()(z.tuple([])),
+  history: method<LagSeries[]>()(z.tuple([z.object({ keys: z.array(z.string().max(600)).max(200).optional() }).optional()])),
+};
