@@ -3,3 +3,5 @@ import { registerCommand } from '../main';
 
 void registerCommand;
 registerCommand('serve', () => import('./serve'));
+registerCommand('topology', () => import('./topology'));
+registerCommand('health', () => import('./health'));
