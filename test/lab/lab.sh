@@ -56,6 +56,10 @@ export_lab_env() {
 openstack_hook() {
   local action=$1
   [[ -f $OPENSTACK_SH ]] || return 0
+  if [[ ${SWITCHYARD_LAB_NO_OPENSTACK:-0} == 1 ]]; then
+    log "openstack: skipped (SWITCHYARD_LAB_NO_OPENSTACK=1)"
+    return 0
+  fi
   export_lab_env
   log "openstack: $action"
   # 9>&-: the OpenStack daemons must not inherit the lab lock.
@@ -215,7 +219,7 @@ cmd_status() {
     printf '%-22s %s\n' "$site health" "$h"
     [[ $h == HEALTH_OK* ]] || STATUS_BAD=1
   done
-  if [[ -f $OPENSTACK_SH ]]; then
+  if [[ -f $OPENSTACK_SH && ${SWITCHYARD_LAB_NO_OPENSTACK:-0} != 1 ]]; then
     export_lab_env
     printf -- '-- openstack (%s status)\n' "$OPENSTACK_SH"
     bash "$OPENSTACK_SH" status 9>&- || STATUS_BAD=1
