@@ -277,6 +277,14 @@ export class WizardEngine<P> {
       const what = st.status === 'failed' || st.lastFailure ? `failed (${st.lastFailure?.reason ?? 'see journal'})` : 'was interrupted';
       return this.stop('waiting-decision', `step ${def.id} ${what} and its verification says it is not done: ${v.evidence}. Re-run it, skip it with a reason, or abort.`, st);
     }
+    // Steps that do not apply to these parameters (no OpenStack given, nothing to fence) are skipped on record.
+    const notApplicable = def.skipIf?.(this.planCtx());
+    if (notApplicable !== undefined) {
+      await this.append({ type: 'step-finished', step: def.id, status: 'skipped', reason: notApplicable });
+      st.status = 'skipped';
+      st.skipReason = notApplicable;
+      return undefined;
+    }
     // 2. Typed confirmation of destructive steps.
     if (def.risk === 'destructive' && !st.confirmed) {
       const c = this.confirmationFor(def.id);
@@ -352,7 +360,8 @@ export class WizardEngine<P> {
       }
       this.deps.onProgress?.(def.id, { ...obs.progress, etaMs });
       if (obs.done) break;
-      if (now - start >= w.timeoutMs) throw new StepFailedError(`timed out after ${Math.round(w.timeoutMs / 1000)} s waiting in ${def.id}`, obs.evidence);
+      const limit = w.timeoutFrom?.(this.planCtx()) ?? w.timeoutMs;
+      if (now - start >= limit) throw new StepFailedError(`timed out after ${Math.round(limit / 1000)} s waiting in ${def.id}`, obs.evidence);
       await this.deps.clock.sleep(w.intervalMs, this.abortCtl);
     }
     await this.flushFacts(def.id, pending);

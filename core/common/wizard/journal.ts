@@ -56,7 +56,7 @@ export type JournalRecord = Base &
     | { type: 'facts'; step: string; facts: Facts }
     | { type: 'verified'; step: string; ok: boolean; evidence: string; afterCrash?: boolean }
     | { type: 'failed'; step: string; reason: string; evidence: string }
-    | { type: 'step-finished'; step: string; status: 'done' | 'skipped' }
+    | { type: 'step-finished'; step: string; status: 'done' | 'skipped'; reason?: string }
     | {
         type: 'operator-decision';
         step?: string;
@@ -167,7 +167,10 @@ export function reconstruct(records: JournalRecord[]): RunState {
         }
         break;
       case 'step-finished':
-        if (st) st.status = r.status;
+        if (st) {
+          st.status = r.status;
+          if (r.reason !== undefined) st.skipReason = r.reason;
+        }
         break;
       case 'operator-decision':
         applyDecision(st, r);

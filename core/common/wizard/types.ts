@@ -92,6 +92,8 @@ export interface WaitSpec<P> {
   poll(ctx: StepContext<P>): Promise<{ done: boolean; progress: ProgressUpdate; evidence: string }>;
   intervalMs: number;
   timeoutMs: number;
+  /** Overrides timeoutMs from the parameters. */
+  timeoutFrom?(ctx: PlanContext<P>): number;
 }
 
 export interface RetrySpec {
@@ -132,7 +134,7 @@ export interface StepDef<P> {
   manual?: ManualSpec<P>;
   /** Destructive steps: the name the operator must type (the cluster or pool name). */
   confirm?(ctx: PlanContext<P>): { expected: string; prompt: string };
-  /** Facts this step depends on were not discovered yet (plan preview shows placeholders). */
+  /** A reason when the step does not apply to these parameters (recorded as skipped with that reason). */
   skipIf?(ctx: PlanContext<P>): string | undefined;
 }
 

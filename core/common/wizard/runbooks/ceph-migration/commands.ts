@@ -1,0 +1,108 @@
+/**
+ * The change commands of the migration, built on the shared `rbd`/`ceph` prefixes (connection options and the
+ * timeouts that keep a dead cluster from hanging us, ceph-facts.md gotcha 9). Names pass the shared validators.
+ */
+import { cephBase, validateImageName, validatePoolName, type CephTarget } from '../../../commands/ceph';
+import { checkUuid, type OpenstackRole } from '../../../commands/openstack';
+import { rbdBase } from '../../../commands/rbd';
+
+const p = validatePoolName;
+const img = (pool: string, image: string): string => `${p(pool)}/${validateImageName(image)}`;
+const json = ['--format', 'json'];
+
+export const cmd = {
+  cephStatus: (t: CephTarget) => [...cephBase(t), 'status', ...json],
+  monDump: (t: CephTarget) => [...cephBase(t), 'mon', 'dump', ...json],
+  poolLsDetail: (t: CephTarget) => [...cephBase(t), 'osd', 'pool', 'ls', 'detail', ...json],
+  df: (t: CephTarget) => [...cephBase(t), 'df', ...json],
+  poolCreate: (t: CephTarget, pool: string, pg: number) => [...cephBase(t), 'osd', 'pool', 'create', p(pool), String(pg), String(pg), 'replicated'],
+  poolInit: (t: CephTarget, pool: string) => [...rbdBase(t), 'pool', 'init', p(pool)],
+  serviceDump: (t: CephTarget) => [...cephBase(t), 'service', 'dump', ...json],
+
+  ls: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', '-l', p(pool), ...json],
+  info: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'info', img(pool, image), ...json],
+  mirrorPoolInfo: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'info', p(pool), '--all', ...json],
+  mirrorPoolStatus: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'status', p(pool), '--verbose', ...json],
+  mirrorPoolEnable: (t: CephTarget, pool: string, mode: 'pool' | 'image', siteName: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'enable',
+    p(pool),
+    mode,
+    '--site-name',
+    siteName,
+  ],
+  mirrorPoolDisable: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'disable', p(pool)],
+  /** Prints the token (a cephx secret, ceph-facts.md 16) on stdout: run with captureSecret only. */
+  bootstrapCreate: (t: CephTarget, pool: string, siteName: string) => [...rbdBase(t), 'mirror', 'pool', 'peer', 'bootstrap', 'create', '--site-name', siteName, p(pool)],
+  /** Reads the token from stdin (/dev/stdin): it never touches argv or a file. */
+  bootstrapImport: (t: CephTarget, pool: string, siteName: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'peer',
+    'bootstrap',
+    'import',
+    '--site-name',
+    siteName,
+    '--direction',
+    'rx-only',
+    p(pool),
+    '/dev/stdin',
+  ],
+  peerRemove: (t: CephTarget, pool: string, uuid: string) => [...rbdBase(t), 'mirror', 'pool', 'peer', 'remove', p(pool), checkUuid(uuid)],
+  featureEnable: (t: CephTarget, pool: string, image: string, f: 'journaling') => [...rbdBase(t), 'feature', 'enable', img(pool, image), f],
+  featureDisable: (t: CephTarget, pool: string, image: string, f: 'journaling') => [...rbdBase(t), 'feature', 'disable', img(pool, image), f],
+  mirrorImageEnable: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'mirror', 'image', 'enable', img(pool, image), 'snapshot'],
+  mirrorImageDisable: (t: CephTarget, pool: string, image: string, force: boolean) => [
+    ...rbdBase(t),
+    'mirror',
+    'image',
+    'disable',
+    ...(force ? ['--force'] : []),
+    img(pool, image),
+  ],
+  poolDemote: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'demote', p(pool)],
+  poolPromote: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'promote', p(pool)],
+  rename: (t: CephTarget, pool: string, from: string, to: string) => [...rbdBase(t), 'rename', img(pool, from), img(pool, to)],
+  imageMetaSet: (t: CephTarget, pool: string, image: string, key: string, value: string) => [...rbdBase(t), 'image-meta', 'set', img(pool, image), key, value],
+  /**
+   * sha256 of an image's full data. A fixed bash script runs the argv given as positional parameters (nothing is
+   * spliced into the script); pipefail makes a failed export fail the command instead of hashing nothing.
+   */
+  checksum: (t: CephTarget, pool: string, image: string) => [
+    'bash',
+    '-c',
+    'set -o pipefail; "$@" | sha256sum',
+    'bash',
+    ...rbdBase(t),
+    'export',
+    '--no-progress',
+    img(pool, image),
+    '-',
+  ],
+};
+
+function os(role: OpenstackRole, args: string[]): string[] {
+  const cloud = role.cloud ? ['--os-cloud', role.cloud] : [];
+  const argv = ['openstack', ...cloud, ...args];
+  // Same rule as commands/openstack.ts: an openrc is sourced by a fixed script, the path a positional parameter.
+  return role.openrc && !role.cloud ? ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv] : argv;
+}
+
+export const oscmd = {
+  serverStop: (r: OpenstackRole, id: string) => os(r, ['server', 'stop', checkUuid(id)]),
+  serverStart: (r: OpenstackRole, id: string) => os(r, ['server', 'start', checkUuid(id)]),
+  volumeDetach: (r: OpenstackRole, server: string, vol: string) => os(r, ['server', 'remove', 'volume', checkUuid(server), checkUuid(vol)]),
+  volumeAttach: (r: OpenstackRole, server: string, vol: string) => os(r, ['server', 'add', 'volume', checkUuid(server), checkUuid(vol)]),
+  imageDeactivate: (r: OpenstackRole, id: string) => os(r, ['image', 'set', '--deactivate', checkUuid(id)]),
+  imageActivate: (r: OpenstackRole, id: string) => os(r, ['image', 'set', '--activate', checkUuid(id)]),
+};
+
+/** `grep` for one `key = value` line of an ini file (never `cat`: service configs hold passwords). */
+export function grepKey(file: string, keys: string[], sudo: boolean): string[] {
+  for (const k of keys) if (!/^[a-z_ ]+$/.test(k)) throw new Error(`bad config key ${k}`);
+  const alt = keys.map((k) => k.replaceAll(' ', '[ _]')).join('|');
+  return [...(sudo ? ['sudo', '-n'] : []), 'grep', '-E', `^[[:space:]]*(${alt})[[:space:]]*=`, '--', file];
+}

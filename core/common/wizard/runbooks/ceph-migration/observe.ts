@@ -1,0 +1,83 @@
+/**
+ * Observations of the real state, shared by preconditions, waits and verifications. Every read is one bulk call per
+ * (cluster, pool) where Ceph has one; `rbd info` per image runs a few at a time over the pooled SSH connection.
+ */
+import { parseMirrorPoolInfo, parseMirrorPoolStatus, parseRbdInfo, parseRbdLsLong, type MirrorPoolInfo, type MirrorPoolStatus, type RbdImageInfo } from '../../../parsers';
+import { parseOpenstackRest, type OpenstackInventory } from '../../../parsers/openstack';
+import type { ParseResult } from '../../../parsers/result';
+import { osRestInventory } from '../../../commands/openstack';
+import { StepFailedError } from '../../errors';
+import type { RunOptions, StepContext } from '../../types';
+import { cmd } from './commands';
+import { controller, type ClusterEnd, type MigrationParams } from './params';
+
+type C = StepContext<MigrationParams>;
+const read: RunOptions = { purpose: 'verify' };
+
+export async function readParsed<T>(ctx: C, host: string, argv: string[], parse: (s: string) => ParseResult<T>, opts: RunOptions = read): Promise<T> {
+  const r = await ctx.run(host, argv, opts);
+  if (r.exitCode !== 0) throw new StepFailedError(`read failed on ${host} (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  const p = parse(r.stdout);
+  if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
+  return p.value;
+}
+
+/** Runs fn over items with at most `n` in flight (SSH allows ~6 channels per connection). */
+export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+export const rbdInfo = (ctx: C, end: ClusterEnd, poolName: string, image: string, opts: RunOptions = read): Promise<RbdImageInfo> =>
+  readParsed(ctx, end.host, cmd.info(end.target, poolName, image), parseRbdInfo, opts);
+
+/** `rbd info` that tolerates a missing image (exit 2, ENOENT): null. */
+export async function rbdInfoIfExists(ctx: C, end: ClusterEnd, poolName: string, image: string): Promise<RbdImageInfo | null> {
+  const r = await ctx.run(end.host, cmd.info(end.target, poolName, image), read);
+  if (r.exitCode === 2) return null;
+  if (r.exitCode !== 0) throw new StepFailedError(`rbd info ${poolName}/${image} failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  const p = parseRbdInfo(r.stdout);
+  if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
+  return p.value;
+}
+
+export const poolInfo = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolInfo> =>
+  readParsed(ctx, end.host, cmd.mirrorPoolInfo(end.target, poolName), parseMirrorPoolInfo, opts);
+
+export const poolStatus = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolStatus> =>
+  readParsed(ctx, end.host, cmd.mirrorPoolStatus(end.target, poolName), parseMirrorPoolStatus, opts);
+
+export const listImages = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read) =>
+  readParsed(ctx, end.host, cmd.ls(end.target, poolName), parseRbdLsLong, opts).then((v) => v.images);
+
+export async function cloudState(ctx: C, opts: RunOptions = read): Promise<OpenstackInventory | undefined> {
+  const c = controller(ctx);
+  if (!c) return undefined;
+  const inv = await readParsed(ctx, c.host, osRestInventory(c.role), parseOpenstackRest, opts);
+  const errs = Object.entries(inv.errors);
+  if (errs.length > 0) throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  return inv;
+}
+
+/** Mon IPs from `ceph mon dump --format json` (`mons[].public_addrs.addrvec[].addr` = "ip:port"). */
+export function parseMonIps(stdout: string): ParseResult<string[]> {
+  try {
+    const d = JSON.parse(stdout) as { mons?: { public_addrs?: { addrvec?: { addr?: string }[] }; public_addr?: string }[] };
+    const ips = new Set<string>();
+    for (const m of d.mons ?? []) {
+      for (const a of m.public_addrs?.addrvec ?? []) if (a.addr) ips.add(a.addr.replace(/:\d+$/, ''));
+      if (m.public_addr) ips.add(m.public_addr.replace(/:\d+\/\d+$/, '').replace(/:\d+$/, ''));
+    }
+    return { ok: true, value: [...ips].filter((x) => x !== '') };
+  } catch (e) {
+    return { ok: false, error: { kind: 'invalid-json', what: 'ceph mon dump', message: `ceph mon dump: ${String(e)}`, snippet: stdout.slice(0, 300) } };
+  }
+}
