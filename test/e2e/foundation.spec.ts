@@ -5,7 +5,12 @@ import type { E2eState } from './global-setup';
 
 declare global {
   interface Window {
-    __switchyardTerminals?: { ids(): string[]; text(id: string): string[]; rendered(id: string): number; renderer(id: string): string };
+    __switchyardTerminals?: {
+      ids(): string[];
+      text(id: string): string[];
+      rendered(id: string): number;
+      renderer(id: string): string;
+    };
   }
 }
 
@@ -15,6 +20,8 @@ const HOST_ID = 'e2e-mon1';
 async function terminalText(page: Page, id: string): Promise<string> {
   return page.evaluate((tid) => window.__switchyardTerminals?.text(tid).join('\n') ?? '', id);
 }
+
+test.describe.configure({ mode: 'serial' });
 
 test('operator journey: vault, key, site, host, host key, SSH terminal, audit', async ({ page }) => {
   const consoleErrors: string[] = [];
@@ -94,25 +101,72 @@ test('operator journey: vault, key, site, host, host key, SSH terminal, audit', 
   await expect.poll(() => terminalText(page, termId)).toContain('switchyard-42');
   await page.screenshot({ path: join(state.screenshots, 'foundation-terminal.png') });
 
-  // 6. End the session; the audit view lists it with host, exit code and the output tail.
+  // 6. End the session, run a connection test (an audited command), and find both in the audit view.
   await page.keyboard.type('exit\n');
   await expect(page.locator('.tab.ended')).toBeVisible();
+  await page.locator('[data-nav="inventory"]').click();
+  await page.locator(`tr[data-host="${HOST_ID}"]`).getByRole('button', { name: 'test' }).click();
+  await expect(page.getByTestId(`test-${HOST_ID}`)).toContainText(/ok, \d+ ms/);
   await page.locator('[data-nav="audit"]').click();
   const audit = page.getByTestId('audit-table');
-  const row = audit.locator('tr', { hasText: HOST_ID }).filter({ hasText: '(interactive shell)' }).first();
-  await expect(row).toBeVisible();
-  await expect(row).toContainText('0');
-  await row.click();
-  await expect(audit).toContainText('switchyard-42');
-  // The filter narrows by text.
-  await page.getByTestId('audit-text').fill('no-such-command-xyz');
-  await expect(audit).toContainText('No commands match.');
+  const session = audit.locator('tr', { hasText: HOST_ID }).filter({ hasText: '(interactive shell)' }).first();
+  await expect(session).toBeVisible();
+  await expect(session).toContainText('terminal');
+  const probe = audit
+    .locator('tr', { hasText: HOST_ID })
+    .filter({ has: page.locator('td.argv', { hasText: /^true$/ }) })
+    .first();
+  await expect(probe).toBeVisible();
+  await expect(probe.locator('td').nth(3)).toHaveText('0');
+  // Filters: text narrows to the probe, failed-only finds nothing (everything exited 0).
+  await page.getByTestId('audit-text').fill('true');
+  await expect(session).toBeHidden();
+  await expect(probe).toBeVisible();
   await page.getByTestId('audit-text').fill('');
-  await expect(row).toBeVisible();
-  await page.screenshot({ path: join(state.screenshots, 'foundation-audit.png'), fullPage: true });
+  await page.getByTestId('audit-failed').check();
+  await expect(audit).toContainText('No commands match.');
+  await page.getByTestId('audit-failed').uncheck();
+  await expect(session).toBeVisible();
+  await page.screenshot({ path: join(state.screenshots, 'foundation-audit.png') });
 
   await page.locator('[data-nav="inventory"]').click();
   await expect(page.getByTestId('hosts-table')).toContainText(HOST_ID);
   await page.screenshot({ path: join(state.screenshots, 'foundation-inventory.png'), fullPage: true });
   expect(consoleErrors.filter((e) => !e.includes('WebGL'))).toEqual([]);
+});
+
+test('a changed host key is refused loudly, with no way to accept it', async ({ page }) => {
+  await page.goto(state.url);
+  await expect(page.getByText('● connected')).toBeVisible();
+  // Import ~/.ssh/known_hosts (it pins a different key for the second host) and ~/.ssh/config.
+  await page.locator('[data-nav="known-hosts"]').click();
+  await page.getByRole('button', { name: 'Import ~/.ssh/known_hosts' }).click();
+  await expect(page.getByText(/imported 1 key/)).toBeVisible();
+  await page.locator('[data-nav="inventory"]').click();
+  await page.getByRole('button', { name: 'Hosts from ~/.ssh/config' }).click();
+  await expect(page.locator('tr', { hasText: 'e2e-bastion' })).toContainText(
+    `root@${state.sshAddress}:${state.sshPort}`,
+  );
+  await expect(page.locator('tr', { hasText: 'e2e-changed' })).toBeVisible();
+  // The imported entry would authenticate with an IdentityFile path or the agent; add it with the vault key instead.
+  await page.getByTestId('host-id').fill('e2e-changed');
+  await page.getByTestId('host-address').fill(state.changedAddress);
+  await page.getByTestId('host-port').fill(String(state.sshPort));
+  await page.getByTestId('host-user').fill(state.sshUser);
+  await page.getByTestId('host-secret').selectOption({ label: 'e2e operator key' });
+  await page.getByTestId('host-add').click();
+  const row = page.locator('tr[data-host="e2e-changed"]');
+  await expect(row).toContainText(`${state.changedAddress}:${state.sshPort}`);
+
+  await row.getByRole('button', { name: 'terminal' }).click();
+  const refusal = page.getByRole('alertdialog');
+  await expect(refusal).toBeVisible();
+  await expect(refusal).toContainText('HOST KEY CHANGED');
+  await expect(refusal).toContainText(state.changedFingerprint);
+  await expect(refusal.getByRole('button', { name: /accept/i })).toHaveCount(0);
+  await expect(page.getByTestId('hostkey-dialog')).toHaveCount(0);
+  await page.screenshot({ path: join(state.screenshots, 'foundation-hostkey-changed.png') });
+  await refusal.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('terminal-error')).toContainText(/different|changed/i);
+  await expect(page.locator('[data-terminal-id]')).toHaveCount(0);
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,11 +13,15 @@ export interface E2eState {
   sshUser: string;
   clientKeyPath: string;
   hostKeyFingerprint: string;
+  /** A second sshd whose key differs from the one ~/.ssh/known_hosts (imported in the test) records for it. */
+  changedAddress: string;
+  changedFingerprint: string;
   home: string;
   screenshots: string;
 }
 
 const SSH_ADDRESS = process.env.SWITCHYARD_E2E_SSH_ADDRESS ?? '127.14.0.2';
+const CHANGED_ADDRESS = process.env.SWITCHYARD_E2E_SSH_ADDRESS2 ?? '127.14.0.3';
 const SSH_PORT = 2222;
 
 function run(cmd: string, args: string[], opts: { cwd?: string } = {}): string {
@@ -26,15 +30,20 @@ function run(cmd: string, args: string[], opts: { cwd?: string } = {}): string {
   return r.stdout;
 }
 
-function startSshd(dir: string): { pidFile: string; fingerprint: string; clientKey: string } {
-  const hostKey = join(dir, 'ssh_host_ed25519_key');
+function startSshd(
+  dir: string,
+  name: string,
+  address: string,
+): { pidFile: string; fingerprint: string; clientKey: string; hostKeyPub: string } {
+  const hostKey = join(dir, `${name}_host_ed25519_key`);
   const clientKey = join(dir, 'client_ed25519');
-  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e-host', '-f', hostKey]);
-  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e-operator', '-f', clientKey]);
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}-host`, '-f', hostKey]);
+  if (!existsSync(clientKey))
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e-operator', '-f', clientKey]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
-  const pidFile = join(dir, 'sshd.pid');
+  const pidFile = join(dir, `${name}-sshd.pid`);
   const config = [
-    `ListenAddress ${SSH_ADDRESS}`,
+    `ListenAddress ${address}`,
     `Port ${SSH_PORT}`,
     `HostKey ${hostKey}`,
     `PidFile ${pidFile}`,
@@ -46,17 +55,39 @@ function startSshd(dir: string): { pidFile: string; fingerprint: string; clientK
     'StrictModes no',
     'LogLevel VERBOSE',
   ].join('\n');
-  writeFileSync(join(dir, 'sshd_config'), `${config}\n`);
+  writeFileSync(join(dir, `${name}-sshd_config`), `${config}\n`);
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  run('/usr/sbin/sshd', ['-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')]);
+  run('/usr/sbin/sshd', ['-f', join(dir, `${name}-sshd_config`), '-E', join(dir, `${name}-sshd.log`)]);
   // "256 SHA256:… e2e-host (ED25519)"
   const fingerprint = run('ssh-keygen', ['-lf', `${hostKey}.pub`]).split(' ')[1] ?? '';
-  return { pidFile, fingerprint, clientKey };
+  return { pidFile, fingerprint, clientKey, hostKeyPub: readFileSync(`${hostKey}.pub`, 'utf8') };
 }
 
-function startHost(home: string): Promise<{ child: ChildProcess; url: string; origin: string }> {
+/** A HOME for the host process: ~/.ssh/config to import, and a known_hosts that pins a key the second sshd
+ * does not have (what a reinstalled or impersonated host looks like). */
+function fakeHome(dir: string, clientKey: string, changedAddress: string, staleKeyPub: string): string {
+  const home = join(dir, 'operator-home');
+  mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+  const [type, blob] = staleKeyPub.split(' ');
+  writeFileSync(join(home, '.ssh', 'known_hosts'), `[${changedAddress}]:${SSH_PORT} ${type ?? ''} ${blob ?? ''}\n`);
+  const config = [
+    'Host e2e-bastion',
+    `  HostName ${SSH_ADDRESS}`,
+    `  Port ${SSH_PORT}`,
+    '  User root',
+    `  IdentityFile ${clientKey}`,
+    'Host e2e-changed',
+    `  HostName ${changedAddress}`,
+    `  Port ${SSH_PORT}`,
+    '  User root',
+  ].join('\n');
+  writeFileSync(join(home, '.ssh', 'config'), `${config}\n`);
+  return home;
+}
+
+function startHost(home: string, operatorHome: string): Promise<{ child: ChildProcess; url: string; origin: string }> {
   const child = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
-    env: { ...process.env, SWITCHYARD_HOME: home },
+    env: { ...process.env, SWITCHYARD_HOME: home, HOME: operatorHome },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -77,8 +108,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-e2e-'));
   const home = join(dir, 'home');
   mkdirSync(home, { mode: 0o700 });
-  const sshd = startSshd(dir);
-  const host = await startHost(home);
+  const sshd = startSshd(dir, 'main', SSH_ADDRESS);
+  const changed = startSshd(dir, 'changed', CHANGED_ADDRESS);
+  const stale = join(dir, 'stale_host_key');
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stale', '-f', stale]);
+  const operatorHome = fakeHome(dir, sshd.clientKey, CHANGED_ADDRESS, readFileSync(`${stale}.pub`, 'utf8'));
+  const host = await startHost(home, operatorHome);
   const screenshots = join(process.cwd(), 'test-results', 'screenshots');
   mkdirSync(screenshots, { recursive: true });
   const state: E2eState = {
@@ -89,6 +124,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     sshUser: process.env.USER ?? 'root',
     clientKeyPath: sshd.clientKey,
     hostKeyFingerprint: sshd.fingerprint,
+    changedAddress: CHANGED_ADDRESS,
+    changedFingerprint: changed.fingerprint,
     home,
     screenshots,
   };
@@ -98,11 +135,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   return async () => {
     host.child.kill('SIGTERM');
-    try {
-      const pid = Number(readFileSync(sshd.pidFile, 'utf8').trim());
-      if (pid > 0) process.kill(pid, 'SIGTERM');
-    } catch (err) {
-      console.error('could not stop the e2e sshd:', err);
+    for (const pidFile of [sshd.pidFile, changed.pidFile]) {
+      try {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+      } catch (err) {
+        console.error('could not stop an e2e sshd:', err);
+      }
     }
     if (process.env.SWITCHYARD_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
   };

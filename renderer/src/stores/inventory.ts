@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { parseDocument } from 'yaml';
+import { isSeq, parseDocument } from 'yaml';
 import type { InventoryProblem, InventoryState } from '../../../core/common/contract/index';
 import type { Host, Inventory } from '../../../core/common/inventory/schema';
 import { api, call, errorMessage } from '../api';
@@ -75,7 +75,11 @@ export const useInventoryStore = defineStore('inventory', () => {
     const doc = parseDocument(draft.value || EMPTY);
     if (doc.errors.length > 0) throw new Error(`fix the YAML first: ${doc.errors[0]?.message ?? 'parse error'}`);
     if (!doc.has(key)) doc.set(key, doc.createNode([]));
-    doc.addIn([key], doc.createNode(value));
+    const seq = doc.get(key, true);
+    if (!isSeq(seq)) throw new Error(`"${key}" must be a list`);
+    // `sites: []` parses as a flow sequence; appending to it would write everything on one line.
+    seq.flow = false;
+    seq.add(doc.createNode(value, { flow: false }));
     draft.value = doc.toString();
   }
 
