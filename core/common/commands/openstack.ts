@@ -65,7 +65,7 @@ def cfg():
          "region": e.get("OS_REGION_NAME"), "interface": e.get("OS_INTERFACE") or "public", "cacert": e.get("OS_CACERT")}
     if name:
         import yaml
-        for p in ["clouds.yaml", os.path.expanduser("~/.config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"]:
+        for p in [e.get("OS_CLIENT_CONFIG_FILE") or "clouds.yaml", "clouds.yaml", os.path.expanduser("~/.config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"]:
             if os.path.exists(p):
                 with open(p) as f:
                     cl = (yaml.safe_load(f) or {}).get("clouds", {}).get(name)

@@ -175,7 +175,7 @@ describe('clones, journaling, OpenStack pairing', () => {
       { pool: 'images', info: '{"mode":"image","site_name":"site-a","peers":[]}', status: status([]), listing: ls([{ image: 'g1', id: '1', size: 1, format: 2 }]) },
       {
         pool: 'volumes',
-        info: f('mirror-pool-info-volumes-site-a.json'),
+        info: f('mirror-pool-info-vms-site-a.json'),
         status: status(['c1']),
         listing: ls([
           { image: 'c1', id: '2', size: 1, format: 2, parent: { pool: 'images', pool_namespace: '', image: 'g1', snapshot: 'snap' } },

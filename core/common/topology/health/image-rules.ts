@@ -220,7 +220,9 @@ function cloneRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
   for (const s of img.sides) {
     if (!s.parent || s.source !== 'local') continue;
     const pool = ctx.pools.get(`${s.cluster}/${s.pool}`);
-    const wantsMirror = s.mirrored || (pool?.mirrorMode ?? 'disabled') !== 'disabled';
+    // Image-mode pools hold plenty of deliberately unmirrored images; only a mirrored clone, or any clone in a
+    // pool-mode pool, needs its parent mirrored.
+    const wantsMirror = s.mirrored || pool?.mirrorMode === 'pool';
     if (!wantsMirror) continue;
     const parentPool = ctx.pools.get(`${s.cluster}/${s.parent.pool}`);
     if (!parentPool?.verbose) continue;
