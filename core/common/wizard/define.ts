@@ -33,13 +33,16 @@ export interface PlannedStep {
   retry?: { onExitCodes: number[]; attempts: number; delayMs: number };
   /** True when some commands are placeholders (facts not discovered yet). */
   placeholders: boolean;
+  /** Why the step will be skipped for these parameters. */
+  notApplicable?: string;
 }
 
 /** The dry run: every step's exact commands per host, computed from parameters and (optional) discovered facts. */
 export function planWizard<P>(def: WizardDef<P>, params: P, inventory: Inventory, facts: Facts = {}): PlannedStep[] {
   const ctx: PlanContext<P> = { params, inventory, facts };
   return def.steps.map((s) => {
-    const commands = s.plan(ctx);
+    const notApplicable = s.skipIf?.(ctx);
+    const commands = notApplicable === undefined ? s.plan(ctx) : [];
     const term = s.manual?.terminal?.(ctx);
     return {
       id: s.id,
@@ -53,6 +56,7 @@ export function planWizard<P>(def: WizardDef<P>, params: P, inventory: Inventory
       ...(s.wait ? { wait: { intervalMs: s.wait.intervalMs, timeoutMs: s.wait.timeoutMs } } : {}),
       ...(s.retry ? { retry: s.retry } : {}),
       placeholders: commands.some((c) => c.placeholder === true),
+      ...(notApplicable !== undefined ? { notApplicable } : {}),
     };
   });
 }

@@ -5,3 +5,4 @@ void registerCommand;
 registerCommand('serve', () => import('./serve'));
 registerCommand('topology', () => import('./topology'));
 registerCommand('health', () => import('./health'));
+registerCommand('wizard', () => import('./wizard'));
