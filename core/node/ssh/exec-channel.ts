@@ -55,6 +55,29 @@ class Collector {
   }
 }
 
+const KILL_GRACE_MS = 2000;
+
+/** The ssh2 internals needed to send a signal request after EOF (ssh2's `signal()` silently does nothing once
+ * the channel is no longer writable, and we always send EOF right away). */
+interface ChannelInternals {
+  type?: string;
+  outgoing?: { id: number; state: string };
+  _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
+}
+
+/** OpenSSH (>= 7.9) delivers "signal" requests to the session's process group. */
+function sendSignal(ch: ClientChannel, name: string): void {
+  const c = ch as unknown as ChannelInternals;
+  const signal = c._client?._protocol?.signal;
+  // After our EOF the outgoing state is 'eof': the channel is still open for requests.
+  const state = c.outgoing?.state;
+  if (c.type === 'session' && c.outgoing && (state === 'open' || state === 'eof') && signal) {
+    signal.call(c._client?._protocol, c.outgoing.id, name);
+  } else if (state === 'open') {
+    ch.signal(name);
+  }
+}
+
 /**
  * Drives one exec channel to its end: streams and caps output, writes stdin then EOF, and closes the channel
  * on timeout (result.timedOut) or abort (rejects with `aborted`). Resolves when the channel closes.
@@ -67,14 +90,13 @@ export function driveChannel(ch: ClientChannel, o: ChannelRunOptions): Promise<C
     let exitSignal: string | null = null;
     let timedOut = false;
     let aborted = false;
+    let graceTimer: NodeJS.Timeout | null = null;
     const kill = () => {
-      // OpenSSH honours "signal" requests since 7.9; closing the channel is the fallback that always works.
-      try {
-        ch.signal('KILL');
-      } catch (e) {
-        console.warn(`ssh: could not send KILL: ${(e as Error).message}`);
-      }
+      sendSignal(ch, 'KILL');
       ch.close();
+      // sshd keeps a session channel open until its process exits; if the signal was not honoured, give up
+      // waiting after a grace period rather than hang the caller.
+      graceTimer = setTimeout(() => settle(), KILL_GRACE_MS);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -91,8 +113,12 @@ export function driveChannel(ch: ClientChannel, o: ChannelRunOptions): Promise<C
       exitCode = typeof code === 'number' ? code : null;
       if (signal) exitSignal = signal.startsWith('SIG') ? signal : `SIG${signal}`;
     });
-    ch.on('close', () => {
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
       o.signal?.removeEventListener('abort', onAbort);
       const stdout = out.finish();
       const stderr = err.finish();
@@ -101,6 +127,13 @@ export function driveChannel(ch: ClientChannel, o: ChannelRunOptions): Promise<C
         return;
       }
       resolve({ exitCode: timedOut ? null : exitCode, signal: timedOut ? null : exitSignal, stdout, stderr, timedOut, truncated: out.truncated || err.truncated });
+    };
+    // ssh2 repeats the exit status on 'close'. It matters: a fast command's exit-status can arrive in the same
+    // TCP read as the exec confirmation, before our 'exit' listener exists (seen through jump hosts).
+    ch.on('close', (code?: number | null, signal?: string) => {
+      if (exitCode === null && typeof code === 'number') exitCode = code;
+      if (exitSignal === null && typeof signal === 'string') exitSignal = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+      settle();
     });
     // EOF on stdin so commands that read it (cat, ceph -i -) finish instead of waiting forever.
     if (o.stdin !== undefined) ch.end(o.stdin);

@@ -238,6 +238,8 @@ export class SshPool implements CommandRunner {
   /** The pooled connection for a host: reused while open, re-dialled with backoff after failures. */
   private async pooledClient(hostId: string, deadline: number, chain: string[]): Promise<SshClient> {
     if (this.closed) throw new ApiErrorException('precondition-failed', 'the SSH pool is closed');
+    // Before looking at a pending connect: in a cycle that pending connect is our own caller.
+    if (chain.includes(hostId)) throw new ApiErrorException('invalid-argument', `jump host cycle: ${[...chain, hostId].join(' -> ')}`);
     const link = this.link(hostId);
     if (link.client) return link.client;
     if (link.connecting) return link.connecting;
