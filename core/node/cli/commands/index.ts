@@ -6,3 +6,5 @@ registerCommand('serve', () => import('./serve'));
 registerCommand('topology', () => import('./topology'));
 registerCommand('health', () => import('./health'));
 registerCommand('wizard', () => import('./wizard'));
+registerCommand('vault', () => import('./vault'));
+registerCommand('exec', () => import('./exec'));
