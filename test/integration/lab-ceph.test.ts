@@ -80,12 +80,18 @@ function run(file: string, args: string[], opts: { timeoutMs: number; env?: Node
 
 function sshArgs(lab: Lab, host: LabHost, extra: string[] = []): string[] {
   return [
-    '-i', host.privateKeyPath,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'ConnectTimeout=5',
-    '-p', String(host.port),
+    '-i',
+    host.privateKeyPath,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${lab.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-p',
+    String(host.port),
     ...extra,
     `${host.user}@${host.address}`,
   ];
@@ -103,7 +109,11 @@ async function sshJson(lab: Lab, host: LabHost, argv: string[]): Promise<unknown
 }
 
 /** Polls `probe` until it returns a value (not undefined) or `limitMs` passes; returns the value and elapsed ms. */
-async function pollUntil<T>(what: string, limitMs: number, probe: () => Promise<T | undefined>): Promise<{ value: T; ms: number }> {
+async function pollUntil<T>(
+  what: string,
+  limitMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   let last = '';
   for (;;) {
@@ -145,7 +155,9 @@ const hostNamed = (name: string): LabHost => {
   return h;
 };
 const healthOk = (site: string) => async (): Promise<true | undefined> => {
-  const h = HealthJson.parse(await sshJson(lab, monHost(site), ['ceph', 'health', '--format', 'json', '--connect-timeout', '5']));
+  const h = HealthJson.parse(
+    await sshJson(lab, monHost(site), ['ceph', 'health', '--format', 'json', '--connect-timeout', '5']),
+  );
   return h.status === 'HEALTH_OK' ? true : undefined;
 };
 
@@ -165,9 +177,13 @@ describe.runIf(lab.profile === 'default')('lab: ceph + ssh (default profile)', (
     try {
       writeFileSync(join(empty, 'known_hosts'), '');
       const h = hostNamed('bastion');
-      const r = await run('ssh', [...sshArgs({ ...lab, knownHostsPath: join(empty, 'known_hosts') }, h, ['-o', 'BatchMode=yes']), 'true'], {
-        timeoutMs: 20_000,
-      });
+      const r = await run(
+        'ssh',
+        [...sshArgs({ ...lab, knownHostsPath: join(empty, 'known_hosts') }, h, ['-o', 'BatchMode=yes']), 'true'],
+        {
+          timeoutMs: 20_000,
+        },
+      );
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/Host key verification failed/);
     } finally {
@@ -184,12 +200,18 @@ describe.runIf(lab.profile === 'default')('lab: ceph + ssh (default profile)', (
       writeFileSync(askpass, `#!/bin/sh\nexec cat ${quoteArgv([h.passwordPath])}\n`);
       chmodSync(askpass, 0o700);
       const args = [
-        '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
-        '-o', 'StrictHostKeyChecking=yes',
-        '-o', `PreferredAuthentications=${method}`,
-        '-o', 'PubkeyAuthentication=no',
-        '-o', 'NumberOfPasswordPrompts=1',
-        '-p', String(h.port),
+        '-o',
+        `UserKnownHostsFile=${lab.knownHostsPath}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `PreferredAuthentications=${method}`,
+        '-o',
+        'PubkeyAuthentication=no',
+        '-o',
+        'NumberOfPasswordPrompts=1',
+        '-p',
+        String(h.port),
         `${h.user}@${h.address}`,
         'id -un',
       ];
@@ -217,13 +239,27 @@ describe.runIf(lab.profile === 'default')('lab: ceph + ssh (default profile)', (
     for (const c of lab.clusters) {
       const other = lab.clusters.find((x) => x.name !== c.name)?.name;
       for (const [pool, mode] of Object.entries(expected)) {
-        const info = MirrorPoolInfo.parse(await sshJson(lab, monHost(c.name), ['rbd', 'mirror', 'pool', 'info', pool, '--format', 'json']));
+        const info = MirrorPoolInfo.parse(
+          await sshJson(lab, monHost(c.name), ['rbd', 'mirror', 'pool', 'info', pool, '--format', 'json']),
+        );
         expect(info.mode, `${c.name}/${pool}`).toBe(mode);
         expect(info.site_name).toBe(c.name);
-        expect(info.peers).toEqual([expect.objectContaining({ site_name: other, direction: 'rx-tx', client_name: 'client.rbd-mirror-peer' })]);
+        expect(info.peers).toEqual([
+          expect.objectContaining({ site_name: other, direction: 'rx-tx', client_name: 'client.rbd-mirror-peer' }),
+        ]);
       }
     }
-    const sched = await sshJson(lab, monHost('site-a'), ['rbd', 'mirror', 'snapshot', 'schedule', 'ls', '--pool', 'images', '--format', 'json']);
+    const sched = await sshJson(lab, monHost('site-a'), [
+      'rbd',
+      'mirror',
+      'snapshot',
+      'schedule',
+      'ls',
+      '--pool',
+      'images',
+      '--format',
+      'json',
+    ]);
     expect(sched).toEqual([expect.objectContaining({ interval: expect.stringMatching(/^\d+[mhd]$/) as unknown })]);
   });
 
@@ -231,12 +267,22 @@ describe.runIf(lab.profile === 'default')('lab: ceph + ssh (default profile)', (
     const image = `vms/lab-test-${String(Date.now())}`;
     const a = monHost('site-a');
     const b = monHost('site-b');
-    const created = await ssh(lab, a, ['rbd', 'create', '--size', '64M', '--image-feature', 'layering,exclusive-lock,journaling', image]);
+    const created = await ssh(lab, a, [
+      'rbd',
+      'create',
+      '--size',
+      '64M',
+      '--image-feature',
+      'layering,exclusive-lock,journaling',
+      image,
+    ]);
     expect(created.code, created.stderr).toBe(0);
     try {
       // Mirror state is published in ~30 s steps (ceph-facts #5): poll with a grace period, never expect it sooner.
       const { ms } = await pollUntil(`${image} up+replaying on site-b`, 90_000, async () => {
-        const st = ImageStatus.parse(await sshJson(lab, b, ['rbd', 'mirror', 'image', 'status', image, '--format', 'json']));
+        const st = ImageStatus.parse(
+          await sshJson(lab, b, ['rbd', 'mirror', 'image', 'status', image, '--format', 'json']),
+        );
         return st.state === 'up+replaying' ? st : undefined;
       });
       console.log(`lab-ceph: ${image} up+replaying on site-b after ${String(ms)} ms`);

@@ -86,11 +86,14 @@ cmd_up() {
   ssh_ensure_user
 
   # Both clusters in parallel: about half the wall time of building them one after the other.
-  local site pids=() failed=0
+  # The sshd hosts start meanwhile: they need nothing from the clusters but file paths.
+  local site pids=() failed=0 ssh_pid
   for site in "${LAB_SITES[@]}"; do
     ceph_site_build "$site" >"$LAB_LOG_DIR/build-$site.log" 2>&1 &
     pids+=($!)
   done
+  ssh_up >"$LAB_LOG_DIR/ssh-up.log" 2>&1 &
+  ssh_pid=$!
   local i
   for i in "${!LAB_SITES[@]}"; do
     if ! wait "${pids[$i]}"; then
@@ -99,9 +102,23 @@ cmd_up() {
       failed=1
     fi
   done
+  if ! wait "$ssh_pid"; then
+    warn "starting the sshd hosts failed"
+    log_tail "$LAB_LOG_DIR/ssh-up.log" 40
+    failed=1
+  fi
   ((failed == 0)) || exit 1
   grep -h '^\[lab' "$LAB_LOG_DIR"/build-site-*.log >&2 || true
+  ssh_grant_ceph_access
 
+  if [[ $PROFILE == migration ]]; then
+    # rbd-mirror daemons started later with `fault start-mirror` (the migration wizard's doing) come back.
+    for site in "${LAB_SITES[@]}"; do
+      if [[ -f $(site_dir "$site")/rbd-mirror/.wanted ]]; then
+        ceph_start_mirror "$site" || die "rbd-mirror on $site failed to start"
+      fi
+    done
+  fi
   if [[ $PROFILE == default ]]; then
     ceph_mirror_setup >"$LAB_LOG_DIR/mirror-setup.log" 2>&1 || { log_tail "$LAB_LOG_DIR/mirror-setup.log"; die "mirror setup failed"; }
     for site in "${LAB_SITES[@]}"; do
@@ -120,7 +137,6 @@ cmd_up() {
   fi
   log "ceph ready in $(elapsed "$t0") s"
 
-  ssh_up || die "sshd hosts failed"
   lab_json_write
   log "ceph + ssh ready in $(elapsed "$t0") s; lab description: $LAB_DIR/lab.json"
   openstack_hook up || die "openstack part failed (log: $LAB_LOG_DIR/openstack-up.log)"
@@ -195,7 +211,7 @@ cmd_status() {
     d=$(site_dir "$site")
     ip=${LAB_SITE_IP[$site]}
     mirror_expected=no
-    [[ $PROFILE == default ]] && mirror_expected=yes
+    [[ $PROFILE == default || -f $d/rbd-mirror/.wanted ]] && mirror_expected=yes
     built=no; [[ -f $d/mon/a/.done ]] && built=yes
     status_row "$site mon.a" "$site-mon" "$ip:3300,$ip:6789" yes "$built"
     built=no; [[ -s $d/mgr/x/keyring ]] && built=yes

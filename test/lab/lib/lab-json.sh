@@ -5,8 +5,9 @@
 lab_json_cluster() {
   local site=$1 ip=${LAB_SITE_IP[$1]} pools_json='[]' pool mode names fsid
   fsid=$(<"$(site_dir "$site")/fsid")
-  if names=$(sceph "$site" osd pool ls detail --format json |
-    jq -r '.[] | select(.application_metadata | has("rbd")) | .pool_name'); then
+  # rados (C++) answers in ~0.05 s where the python ceph CLI takes 0.3-1 s; skip ceph's internal pools.
+  if names=$(timeout 30 rados -c "$(lab_conf "$site")" --client-mount-timeout 10 lspools |
+    grep -vxE 'device_health_metrics|\..*'); then
     for pool in $names; do
       mode=$(srbd "$site" mirror pool info "$pool" --format json | jq -r '.mode') || mode=unknown
       pools_json=$(jq -c --arg n "$pool" --arg m "$mode" '. + [{name: $n, mirrorMode: $m}]' <<<"$pools_json")
@@ -37,9 +38,16 @@ lab_json_write() {
   for name in "${LAB_HOSTS[@]}"; do
     hosts=$(jq -c --argjson h "$(lab_json_host "$name")" '. + [$h]' <<<"$hosts")
   done
+  local tmp
+  tmp=$(mktemp -d "$LAB_RUN_DIR/lab-json.XXXXXX")
   for site in "${LAB_SITES[@]}"; do
-    clusters=$(jq -c --argjson c "$(lab_json_cluster "$site")" '. + [$c]' <<<"$clusters")
+    lab_json_cluster "$site" >"$tmp/$site.json" &
   done
+  wait
+  for site in "${LAB_SITES[@]}"; do
+    clusters=$(jq -c --slurpfile c "$tmp/$site.json" '. + $c' <<<"$clusters")
+  done
+  rm -rf "$tmp"
   jq -n --arg profile "$PROFILE" --arg net "$NET" --arg dir "$LAB_DIR" --argjson hosts "$hosts" \
     --argjson clusters "$clusters" --arg kh "$LAB_SSH_DIR/known_hosts" --arg sc "$LAB_SSH_DIR/ssh_config" \
     --arg os "$LAB_DIR/openstack.json" --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -150,13 +150,17 @@ host_fingerprint() {
 }
 
 ssh_up() {
-  local name
-  ssh_grant_ceph_access
+  local name pids=() rc=0 pid
   for name in "${LAB_HOSTS[@]}"; do
     ssh_write_host "$name"
   done
   ssh_write_known_hosts
   for name in "${LAB_HOSTS[@]}"; do
-    ssh_start_host "$name" || return 1
+    ssh_start_host "$name" &
+    pids+=($!)
   done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || rc=1
+  done
+  return "$rc"
 }
