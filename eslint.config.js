@@ -5,7 +5,7 @@ const nodeModules = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'n
 const runtimeModules = ['electron', 'ssh2', 'node-pty', 'ws', 'vue', 'pinia', '@xterm/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-results/**', 'playwright-report/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', '.h*tmp/**', '.lab/**', 'out/**', 'dist/**', 'test-results/**', 'playwright-report/**', '**/*.d.ts'] },
   ...tseslint.configs.strict,
   ...pluginVue.configs['flat/recommended'],
   {
