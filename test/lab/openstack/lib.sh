@@ -104,7 +104,8 @@ os_start() {
   mkdir -p "$OS_RUN" "$OS_LOG"
   printf '===== %s start %s\n' "$(date -u +%FT%TZ)" "$*" >>"$logf"
   # The subshell is not a group leader, so setsid(1) calls setsid() and execs in place: $! is the daemon.
-  (cd "$OS_DIR" && exec setsid "$@" </dev/null >>"$logf" 2>&1) &
+  # 9>&-: never inherit lab.sh's lock descriptor (a daemon holding it would block every later lab.sh).
+  (cd "$OS_DIR" && exec 9>&- && exec setsid "$@" </dev/null >>"$logf" 2>&1) &
   pid=$!
   printf '%s\n' "$pid" >"$(os_pidfile "$name")"
   sleep 0.3
