@@ -27,6 +27,47 @@ export interface ContextDeps {
   pendingFacts: Facts;
 }
 
+/**
+ * cephx secrets have a fixed shape (base64 of 28 bytes: "AQ" + 38 chars + "=="). Some read commands print them
+ * (`rbd mirror pool info --all` shows the peer's key), so every output is scrubbed before it is journaled or shown.
+ */
+const CEPHX_KEY = /AQ[A-Za-z0-9+/]{38}==/g;
+export function scrubCephKeys(text: string): string {
+  return text.replace(CEPHX_KEY, '[redacted cephx key]');
+}
+
+/** A bootstrap token is base64 JSON holding a cephx key: keep that key as a secret too, so it is scrubbed anywhere. */
+function derivedSecrets(value: string, label: string): Secret[] {
+  try {
+    const bin = base64Decode(value.trim());
+    const j = JSON.parse(bin) as Record<string, unknown>;
+    return Object.entries(j)
+      .filter(([k, v]) => /key|secret|password/i.test(k) && typeof v === 'string' && v.length >= 8)
+      .map(([k, v]) => new Secret(v as string, `${label} (${k})`));
+  } catch {
+    return [];
+  }
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Base64 to a latin-1 string (core/common has neither Buffer nor atob). */
+function base64Decode(s: string): string {
+  const clean = s.replace(/=+$/, '');
+  if (!/^[A-Za-z0-9+/]*$/.test(clean)) throw new Error('not base64');
+  let bits = 0;
+  let acc = 0;
+  let out = '';
+  for (const ch of clean) {
+    acc = (acc << 6) | B64.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += String.fromCharCode((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
 function cap(s: string): { text: string; cut: boolean } {
   return s.length > JOURNAL_OUTPUT_CAP ? { text: s.slice(0, JOURNAL_OUTPUT_CAP), cut: true } : { text: s, cut: false };
 }
@@ -55,8 +96,8 @@ export function makeStepContext<P>(base: PlanContext<P>, stepId: string, retry: 
         redact: [...deps.secrets.values()].map((s) => s.reveal()),
         ...(deps.onOutput && !opts.secretOutput
           ? {
-              onStdout: (c: string) => deps.onOutput?.(stepId, cmd, 'stdout', c),
-              onStderr: (c: string) => deps.onOutput?.(stepId, cmd, 'stderr', c),
+              onStdout: (c: string) => deps.onOutput?.(stepId, cmd, 'stdout', scrubCephKeys(c)),
+              onStderr: (c: string) => deps.onOutput?.(stepId, cmd, 'stderr', scrubCephKeys(c)),
             }
           : {}),
       });
@@ -77,8 +118,8 @@ export function makeStepContext<P>(base: PlanContext<P>, stepId: string, retry: 
       if (deps.signal.aborted) throw e;
       throw new TransportError(`could not run on ${host}: ${errorMessage(e)}`, errorMessage(e), { cause: e });
     }
-    const out = cap(opts.secretOutput ? `${REDACTED} (${res.stdout.length} bytes)` : res.stdout);
-    const err = cap(res.stderr);
+    const out = cap(opts.secretOutput ? `${REDACTED} (${res.stdout.length} bytes)` : scrubCephKeys(res.stdout));
+    const err = cap(scrubCephKeys(res.stderr));
     await deps.append({
       type: 'command-result',
       step: stepId,
@@ -93,6 +134,7 @@ export function makeStepContext<P>(base: PlanContext<P>, stepId: string, retry: 
     });
     if (opts.secretOutput) {
       const secret = new Secret(res.stdout.trim(), opts.note ?? 'command output');
+      for (const d of derivedSecrets(res.stdout, secret.label)) deps.secrets.set(`derived:${d.label}`, d);
       return { ...res, stdout: '', secret };
     }
     return res;

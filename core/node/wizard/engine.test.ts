@@ -12,7 +12,10 @@ import { renderHtml, renderMarkdown, computeTimings } from '../../common/wizard/
 import type { Inventory } from '../../common/inventory/schema';
 import { FileJournal, listRuns, loadRun, newRunId } from './journal-store';
 
+// base64 of {"fsid":"fake","key":"AQBsecretKey=="}: like a bootstrap token, it carries a key.
 const TOKEN = 'eyJmc2lkIjoiZmFrZSIsImtleSI6IkFRQnNlY3JldEtleT09In0=';
+/** A real-shaped cephx key, as `rbd mirror pool info --all` prints for an rx peer. */
+const CEPHX = 'AQBRZQJr9abUMRAAT16N+Cz2luCGqlbNabcdefgh==';
 
 /** An in-process world the fake runner changes; verify steps observe it through commands too. */
 class World {
@@ -56,6 +59,9 @@ class FakeRunner implements CommandRunner {
         break;
       case 'peers':
         r = result(host, argv, 0, JSON.stringify(this.w.peers));
+        break;
+      case 'peer-info':
+        r = result(host, argv, 0, JSON.stringify({ peers: [{ key: CEPHX, token_key: 'AQBsecretKey==' }] }));
         break;
       case 'promote':
         if (this.w.promoteBusyLeft > 0) {
@@ -135,6 +141,7 @@ const wizard = defineWizard<Params>({
         { host: 'dst', argv: ['bootstrap-import', '/dev/stdin'], stdinSecret: 'token' },
       ],
       verify: async (ctx) => {
+        await ctx.run('dst', ['peer-info'], { purpose: 'verify' });
         const r = await ctx.run('dst', ['peers'], { purpose: 'verify' });
         const peers = JSON.parse(r.stdout) as string[];
         return { ok: peers.length >= 1, evidence: `peers: ${r.stdout}`, facts: { peers } };
@@ -283,6 +290,9 @@ describe('wizard engine', () => {
     expect(bytes).not.toContain(TOKEN);
     expect(bytes).not.toContain('AQBsecretKey');
     expect(bytes).toContain('[redacted]');
+    expect(CEPHX).toMatch(/^AQ[A-Za-z0-9+/]{38}==$/);
+    expect(bytes).not.toContain(CEPHX);
+    expect(bytes).toContain('[redacted cephx key]');
     const md = renderMarkdown(loadRun(dir, journal.runId));
     expect(md).not.toContain(TOKEN);
   });

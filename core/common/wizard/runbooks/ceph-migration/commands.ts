@@ -21,7 +21,8 @@ export const cmd = {
 
   ls: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', '-l', p(pool), ...json],
   info: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'info', img(pool, image), ...json],
-  mirrorPoolInfo: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'info', p(pool), '--all', ...json],
+  /** `--all` also lists the hidden tx-only peers, but for rx peers it prints their cephx key: source side only. */
+  mirrorPoolInfo: (t: CephTarget, pool: string, all: boolean) => [...rbdBase(t), 'mirror', 'pool', 'info', p(pool), ...(all ? ['--all'] : []), ...json],
   mirrorPoolStatus: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'status', p(pool), '--verbose', ...json],
   mirrorPoolEnable: (t: CephTarget, pool: string, mode: 'pool' | 'image', siteName: string) => [
     ...rbdBase(t),

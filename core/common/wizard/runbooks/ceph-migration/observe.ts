@@ -49,8 +49,9 @@ export async function rbdInfoIfExists(ctx: C, end: ClusterEnd, poolName: string,
   return p.value;
 }
 
+/** On the source with `--all` (the hidden tx-only peer, ceph-facts.md 7); on the destination without (keys). */
 export const poolInfo = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolInfo> =>
-  readParsed(ctx, end.host, cmd.mirrorPoolInfo(end.target, poolName), parseMirrorPoolInfo, opts);
+  readParsed(ctx, end.host, cmd.mirrorPoolInfo(end.target, poolName, end.cluster === ctx.params.source.cluster), parseMirrorPoolInfo, opts);
 
 export const poolStatus = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolStatus> =>
   readParsed(ctx, end.host, cmd.mirrorPoolStatus(end.target, poolName), parseMirrorPoolStatus, opts);

@@ -18,6 +18,8 @@ export const FENCE_META_KEY = 'switchyard.migrated-to';
 async function disableMirroring(ctx: C, end: ClusterEnd, force: boolean, afterImage?: (pool: string, image: string) => Promise<void>): Promise<void> {
   for (const p of ctx.params.pools) {
     const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
+    // A peer that came back since remove-peers (a daemon re-registering) blocks every mode change: remove it again.
+    for (const peer of info.peers) await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), { note: `late ${peer.direction} peer ${peer.siteName}` });
     if (info.mode === 'pool') await ctx.run(end.host, cmd.mirrorPoolEnable(end.target, p.name, 'image', end.cluster));
   }
   const images = byDepth(facts(ctx.facts).images ?? [], 'children-first');
@@ -54,6 +56,18 @@ function imagesPlan(c: Parameters<S['plan']>[0], end: ClusterEnd, build: (pool: 
 }
 
 export const cutSteps: S[] = [
+  {
+    id: 'stop-destination-rbd-mirror',
+    title: 'Stop and disable rbd-mirror on the destination',
+    description: 'First: a running destination rbd-mirror re-registers its tx-only peer on the source right after it is removed, and the source pool then refuses to change mode (rc=16 "mirror peers still registered", seen in the lab).',
+    phase: 'Cut the link',
+    risk: 'change',
+    plan: (c) => [{ host: dst(c).host, argv: c.params.mirrorDaemon.stop }],
+    verify: async (ctx) => {
+      const r = await ctx.run(dst(ctx).host, ctx.params.mirrorDaemon.isRunning, { purpose: 'verify' });
+      return { ok: r.exitCode !== 0 && r.exitCode !== null, evidence: `isRunning exit ${r.exitCode ?? 'none'} (non-zero = stopped)` };
+    },
+  },
   {
     id: 'remove-peers',
     title: 'Remove the peers on both sides (including the hidden tx-only peer)',
@@ -98,17 +112,6 @@ export const cutSteps: S[] = [
     verify: async (ctx) => {
       const bad = await mirroringOff(ctx, dst(ctx));
       return { ok: bad.length === 0, evidence: bad.length ? bad.join('; ') : `mirroring disabled on every pool of ${dst(ctx).cluster}` };
-    },
-  },
-  {
-    id: 'stop-destination-rbd-mirror',
-    title: 'Stop and disable rbd-mirror on the destination',
-    phase: 'Cut the link',
-    risk: 'change',
-    plan: (c) => [{ host: dst(c).host, argv: c.params.mirrorDaemon.stop }],
-    verify: async (ctx) => {
-      const r = await ctx.run(dst(ctx).host, ctx.params.mirrorDaemon.isRunning, { purpose: 'verify' });
-      return { ok: r.exitCode !== 0 && r.exitCode !== null, evidence: `isRunning exit ${r.exitCode ?? 'none'} (non-zero = stopped)` };
     },
   },
   {
