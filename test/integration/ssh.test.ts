@@ -47,7 +47,7 @@ function hosts(): Record<string, Host> {
   };
 }
 
-function makePool(knownHosts: KnownHostsStore, extra: { connectTimeoutMs?: number } = {}): SshPool {
+function makePool(knownHosts: KnownHostsStore, extra: { connectTimeoutMs?: number; maxChannels?: number } = {}): SshPool {
   const table = hosts();
   return new SshPool({
     inventory: { getHost: (id) => table[id] },
@@ -59,6 +59,7 @@ function makePool(knownHosts: KnownHostsStore, extra: { connectTimeoutMs?: numbe
     secrets: vault,
     audit,
     connectTimeoutMs: extra.connectTimeoutMs ?? 5000,
+    maxChannels: extra.maxChannels ?? 6,
   });
 }
 
@@ -208,6 +209,29 @@ describe('exec', () => {
     expect(rs.map((r) => r.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
     const after = (lab.readLog('target').match(/Connection from/g) ?? []).length;
     expect(after - before).toBe(0);
+  });
+
+  it('survives a dropped connection: the running command ends promptly, the next one reconnects', async () => {
+    await pool.run('target', ['true']);
+    const t0 = Date.now();
+    // $PPID of the command is the per-connection sshd process: killing it drops the whole connection.
+    const dropped = await pool.run('target', ['sh', '-c', 'kill $PPID; sleep 20'], { timeoutMs: 15_000 }).then(
+      (r) => ({ code: 'result', exitCode: r.exitCode, timedOut: r.timedOut }),
+      (e: ApiErrorException) => ({ code: e.code, exitCode: null, timedOut: false }),
+    );
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(dropped.timedOut).toBe(false);
+    expect(dropped.exitCode).not.toBe(0);
+    const again = await pool.run('target', ['echo', 'back']);
+    expect(again.stdout).toBe('back\n');
+  });
+
+  it('retries channels refused by MaxSessions instead of failing', async () => {
+    // 20 in flight on one connection is past OpenSSH's MaxSessions 10: opens fail and are retried.
+    const wide = makePool(store, { maxChannels: 20 });
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => wide.run('target', ['sh', '-c', `sleep 0.2; echo ${i}`])));
+    wide.close();
+    expect(rs.filter((r) => r.exitCode === 0)).toHaveLength(40);
   });
 
   it('rejects an unknown host id', async () => {

@@ -21,7 +21,6 @@ describe('known_hosts parsing', () => {
   const a = hostKey('a', 'ed25519');
   const b = hostKey('b', 'rsa');
   const c = hostKey('c', 'ecdsa');
-  const d = hostKey('d', 'ed25519');
   const keyPart = (k: { line: string }) => k.line.split(' ').slice(0, 2).join(' ');
 
   it('reads plain, [host]:port, multi-name, and skips markers and wildcards', () => {
