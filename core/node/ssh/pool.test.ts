@@ -1,0 +1,94 @@
+/**
+ * Pool mechanics against an in-process ssh2 server (fast, no sshd needed): the per-connection channel cap,
+ * FIFO order of queued commands, connection reuse, the host-key question. Real-OpenSSH behaviour is covered
+ * by test/integration/ssh.test.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Host } from '../../common/inventory/schema';
+import { KnownHostsStore } from './known-hosts';
+import { SshPool } from './pool';
+
+const { Server, utils } = ssh2;
+const dir = mkdtempSync(join(tmpdir(), 'sy-pool-'));
+const hostKey = utils.generateKeyPairSync('ed25519');
+const userKey = utils.generateKeyPairSync('ed25519');
+
+let server: InstanceType<typeof Server>;
+let port = 0;
+let connections = 0;
+let active = 0;
+let maxActive = 0;
+const started: string[] = [];
+
+beforeAll(async () => {
+  server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+    connections++;
+    client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acceptExec, _reject, info) => {
+          const stream = acceptExec();
+          active++;
+          maxActive = Math.max(maxActive, active);
+          started.push(info.command);
+          setTimeout(() => {
+            active--;
+            stream.write(`ran ${info.command}\n`);
+            stream.exit(0);
+            stream.end();
+          }, 25);
+        });
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function pool(decide: boolean) {
+  const host: Host = { id: 'h', address: '127.0.0.1', port, user: 'u', auth: { method: 'key', keyRef: 'k' }, roles: [] };
+  const asked: string[] = [];
+  const p = new SshPool({
+    inventory: { getHost: (id) => (id === 'h' ? host : undefined) },
+    knownHosts: new KnownHostsStore(join(dir, `kh-${String(decide)}.json`)),
+    hostKeyDecider: async (q) => {
+      asked.push(q.fingerprint);
+      return decide;
+    },
+    secrets: { getSecret: () => ({ value: userKey.private }) },
+  });
+  return { p, asked };
+}
+
+describe('SshPool mechanics', () => {
+  it('keeps at most 6 channels in flight, starts queued commands in FIFO order, reuses one connection', async () => {
+    const { p, asked } = pool(true);
+    const before = connections;
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => p.run('h', ['job', String(i)])));
+    p.close();
+    expect(rs.every((r) => r.exitCode === 0)).toBe(true);
+    expect(rs[7]?.stdout).toBe("ran 'job' '7'\n");
+    expect(maxActive).toBe(6);
+    expect(started.slice(-30)).toEqual(Array.from({ length: 30 }, (_, i) => `'job' '${i}'`));
+    expect(connections - before).toBe(1);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+
+  it('does not connect past a rejected host key', async () => {
+    const { p } = pool(false);
+    await expect(p.run('h', ['true'])).rejects.toMatchObject({ code: 'host-key-rejected' });
+    p.close();
+  });
+});
