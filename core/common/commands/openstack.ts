@@ -151,28 +151,34 @@ def main():
     if "tok" not in st:
         return
     tok, cat = st["tok"], st["cat"]
+    jobs = []
     img = endpoint(cat, ["image"], c)
     if img:
         if img.endswith("/v2"): img = img[:-3]
-        step("images", lambda: out.__setitem__("images", paged(tok, img + "/v2/images?limit=1000", "images", base=img)))
+        jobs.append(("images", lambda: out.__setitem__("images", paged(tok, img + "/v2/images?limit=1000", "images", base=img))))
         def stores():
             try:
                 out["stores"] = req("GET", img + "/v2/info/stores/detail", tok)[1].get("stores", [])
             except urllib.error.HTTPError:
                 out["stores"] = req("GET", img + "/v2/info/stores", tok)[1].get("stores", [])
-        step("stores", stores)
+        jobs.append(("stores", stores))
     else:
         out["errors"]["images"] = "no image endpoint in the catalog"
     vol = endpoint(cat, ["volumev3", "block-storage", "volume"], c)
     if vol:
-        step("volumes", lambda: out.__setitem__("volumes", paged(tok, vol + "/volumes/detail?all_tenants=1&limit=1000", "volumes", "volumes_links", headers={"OpenStack-API-Version": "volume 3.64"})))
+        jobs.append(("volumes", lambda: out.__setitem__("volumes", paged(tok, vol + "/volumes/detail?all_tenants=1&limit=1000", "volumes", "volumes_links", headers={"OpenStack-API-Version": "volume 3.64"}))))
     else:
         out["errors"]["volumes"] = "no volume endpoint in the catalog"
     comp = endpoint(cat, ["compute"], c)
     if comp:
-        step("servers", lambda: out.__setitem__("servers", paged(tok, comp + "/servers/detail?all_tenants=1&limit=1000", "servers", "servers_links", headers={"X-OpenStack-Nova-API-Version": "2.79"})))
+        jobs.append(("servers", lambda: out.__setitem__("servers", paged(tok, comp + "/servers/detail?all_tenants=1&limit=1000", "servers", "servers_links", headers={"X-OpenStack-Nova-API-Version": "2.79"}))))
     else:
         out["errors"]["servers"] = "no compute endpoint in the catalog"
+    # The four list calls are independent: run them side by side (each is I/O-bound on its API).
+    import threading
+    ts = [threading.Thread(target=step, args=j) for j in jobs]
+    for t in ts: t.start()
+    for t in ts: t.join()
 try:
     main()
 except SystemExit as e:

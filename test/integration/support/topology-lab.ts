@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inventorySchema, type Host, type Inventory } from '../../../core/common/inventory/schema';
 import { KnownHostsStore } from '../../../core/node/ssh/known-hosts';
@@ -95,7 +96,7 @@ export async function openTopologyLab(dir: string): Promise<TopologyLab> {
     pool,
     hasOpenstack: os?.client?.openrc !== undefined,
     labSh: async (...args) => {
-      const r = await run('bash', [join(__dirname, '..', '..', 'lab', 'lab.sh'), ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+      const r = await run('bash', [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lab', 'lab.sh'), ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
       return `${r.stdout}${r.stderr}`;
     },
     onSite: async (site, argv) => {

@@ -238,7 +238,7 @@ function cloneRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
         site: s.site,
         cluster: s.cluster,
         message: `${s.pool}/${img.name} on ${s.cluster} is a clone of ${s.parent.pool}/${s.parent.image}@${s.parent.snapshot}, which is ${parent ? 'not mirrored' : 'missing'}: the clone cannot be mirrored (EINVAL) until its parent is (mirror the Glance pool first, or flatten).`,
-        evidence: { child: sideEvidence(s), parent: s.parent, parentMirrored: parent?.mirrored ?? null, parentPoolMode: parentPool.mirrorMode },
+        evidence: { image: `${s.pool}/${img.name}`, child: sideEvidence(s), parent: s.parent, parentMirrored: parent?.mirrored ?? null, parentPoolMode: parentPool.mirrorMode },
         suggestedCommand: look(ctx, s, img, 'info'),
       }),
     );

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:topology`: parse + model + health on N synthetic images built from the real Pacific shapes
+ * (default 20 000 across 3 pools and 2 sites), and — when SWITCHYARD_LAB_DIR points at a lab — discovery wall time
+ * vs the raw CLI floor (the same bulk calls, unparsed) vs a per-image loop (sampled and extrapolated), and
+ * OpenStack REST-in-one-exec vs the CLI. Prints numbers; asserts nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { osImageListLong, osRestInventory, osServerListLong, osVolumeListLong } from '../core/common/commands/openstack';
+import { rbdMirrorImageStatus } from '../core/common/commands/rbd';
+import { parseMirrorPoolStatus, parseRbdLsLong } from '../core/common/parsers/index';
+import type { CinderVolume, GlanceImage, NovaServer } from '../core/common/parsers/openstack';
+import { buildTopology, evaluateHealth, glanceMatrix, type ClusterObservation, type OpenstackObservation } from '../core/common/topology/index';
+import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-support';
+import { controllerHost } from '../core/node/topology/discover-openstack';
+import { discover } from '../core/node/topology/discover';
+import { labDir, openTopologyLab } from '../test/integration/support/topology-lab';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PAC = join(HERE, '..', 'core', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
+const fx = (n: string): string => readFileSync(join(PAC, n), 'utf8');
+const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+const ms = (t: number): string => `${t.toFixed(1)} ms`;
+
+function uuid(i: number, salt: number): string {
+  const h = (i * 2654435761 + salt * 40503).toString(16).padStart(12, '0').slice(-12);
+  return `${salt.toString(16).padStart(8, '0')}-0000-4000-8000-${h}`;
+}
+
+interface Tmpl {
+  primary: Record<string, unknown>;
+  replayJournal: Record<string, unknown>;
+  replaySnap: Record<string, unknown>;
+}
+function templates(): Tmpl {
+  const j = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-b.json')) as { images: Record<string, unknown>[] };
+  const s = JSON.parse(fx('01-synced-mirror-pool-status-verbose-images-site-b.json')) as { images: Record<string, unknown>[] };
+  const a = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-a.json')) as { images: Record<string, unknown>[] };
+  return { primary: a.images[0] ?? {}, replayJournal: j.images[0] ?? {}, replaySnap: s.images[0] ?? {} };
+}
+
+function poolDoc(names: string[], ids: string[], entry: Record<string, unknown>, peer: string): string {
+  const t0 = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-b.json')) as Record<string, unknown>;
+  const images = names.map((n, i) => {
+    const e: Record<string, unknown> = { ...entry, name: n, global_id: ids[i] };
+    const peers = (entry['peer_sites'] as Record<string, unknown>[] | undefined) ?? [];
+    e['peer_sites'] = peers.map((p) => ({ ...p, site_name: peer }));
+    // 1 % in error, to give health something to report.
+    if (i % 100 === 7) Object.assign(e, { state: 'up+error', description: 'error bootstrapping replay' });
+    return e;
+  });
+  return JSON.stringify({ ...t0, summary: { health: 'OK', daemon_health: 'OK', image_health: 'OK', states: { replaying: names.length } }, images });
+}
+
+function synthetic(n: number): { texts: Record<string, string>; os: OpenstackObservation } {
+  const t = templates();
+  const split = { images: Math.round(n * 0.1), volumes: Math.round(n * 0.5) };
+  const counts: Record<string, number> = { images: split.images, volumes: split.volumes, vms: n - split.images - split.volumes };
+  const texts: Record<string, string> = {};
+  const glance: GlanceImage[] = [];
+  const volumes: CinderVolume[] = [];
+  const servers: NovaServer[] = [];
+  for (const [pool, count] of Object.entries(counts)) {
+    const salt = pool === 'images' ? 1 : pool === 'volumes' ? 2 : 3;
+    const ids = Array.from({ length: count }, (_, i) => uuid(i, salt));
+    const names = ids.map((id) => (pool === 'images' ? id : pool === 'volumes' ? `volume-${id}` : `${id}_disk`));
+    const gids = ids.map((_, i) => uuid(i, salt + 10));
+    texts[`site-a/${pool}/status`] = poolDoc(names, gids, t.primary, 'site-b');
+    texts[`site-b/${pool}/status`] = poolDoc(names, gids, pool === 'images' ? t.replaySnap : t.replayJournal, 'site-a');
+    const ls = JSON.stringify(names.map((nm, i) => ({ image: nm, id: `${salt}${i.toString(16)}`, size: 16777216, format: 2 })));
+    texts[`site-a/${pool}/ls`] = ls;
+    texts[`site-b/${pool}/ls`] = ls;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i] ?? '';
+      if (pool === 'images') glance.push({ id, name: `img-${i}`, status: 'active', diskFormat: 'raw', size: 1, stores: ['central', 'dcn0'], importingToStores: [], failedImportStores: [], directUrl: null, rbdLocations: [], locationStores: [], updatedAt: null, storesUnknown: false });
+      else if (pool === 'volumes' && i % 100 !== 3) volumes.push({ id, name: `v${i}`, status: 'in-use', size: 1, type: 'replicated', replicationStatus: 'enabled', availabilityZone: 'nova', host: null, bootable: false, attachedServerIds: [], imageId: uuid(i % (counts['images'] ?? 1), 1) });
+      else if (pool === 'vms') servers.push({ id, name: `s${i}`, status: 'ACTIVE', availabilityZone: 'nova', host: null, imageId: uuid(i % (counts['images'] ?? 1), 1), volumeIds: [] });
+    }
+  }
+  return {
+    texts,
+    os: { hostId: 'ctl', reachable: true, reason: null, problems: [], durationMs: 0, inventory: { source: 'rest', images: glance, stores: [], volumes, servers, errors: {}, timingsMs: {} } },
+  };
+}
+
+async function syntheticBench(n: number): Promise<void> {
+  const { texts, os } = synthetic(n);
+  const bytes = Object.values(texts).reduce((a, s) => a + s.length, 0);
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const clusters: ClusterObservation[] = ['site-a', 'site-b'].map((site) => ({
+    cluster: site,
+    site,
+    hostId: `mon-${site.slice(-1)}`,
+    target: { sudo: false },
+    reachable: true,
+    reason: null,
+    status: null,
+    osdPools: null,
+    df: null,
+    problems: [],
+    durationMs: 0,
+    pools: ['images', 'volumes', 'vms'].map((pool) => {
+      const st = parseMirrorPoolStatus(texts[`${site}/${pool}/status`] ?? '');
+      const ls = parseRbdLsLong(texts[`${site}/${pool}/ls`] ?? '');
+      if (!st.ok || !ls.ok) throw new Error('synthetic parse failed');
+      return { pool, info: { mode: pool === 'vms' ? 'pool' : 'image', siteName: site, peers: [{ uuid: 'u', direction: 'rx-tx', siteName: site === 'site-a' ? 'site-b' : 'site-a', mirrorUuid: null, clientName: 'client.rbd-mirror-peer' }] }, status: st.value, verbose: true, listing: ls.value.images };
+    }),
+  }));
+  const t1 = performance.now();
+  const model = buildTopology({ inventory: TWO_SITE_INVENTORY, clusters, openstack: os, generatedAt: Date.now(), mode: 'full' });
+  const t2 = performance.now();
+  const findings = evaluateHealth(model, { now: Date.now() });
+  const t3 = performance.now();
+  const matrix = glanceMatrix(model);
+  const t4 = performance.now();
+  const wire = JSON.stringify({ model, findings });
+  const t5 = performance.now();
+  const rss1 = process.memoryUsage().rss;
+  console.log(`synthetic: ${n} images (${model.stats.sides} sides), ${mb(bytes)} of CLI JSON from the real 16.2.15 shapes`);
+  console.log(`  parse ${ms(t1 - t0)} | build model ${ms(t2 - t1)} | health ${ms(t3 - t2)} (${findings.length} findings) | glance matrix ${ms(t4 - t3)} (${matrix.rows.length} rows)`);
+  console.log(`  total parse+model+health ${ms(t3 - t0)}; snapshot as JSON ${mb(wire.length)} in ${ms(t5 - t4)}`);
+  console.log(`  RSS ${mb(rss0)} → ${mb(rss1)}; heap used ${mb(process.memoryUsage().heapUsed)}`);
+}
+
+async function labBench(dir: string): Promise<void> {
+  const lab = await openTopologyLab(dir);
+  try {
+    // Warm the SSH connections so each measurement is about the commands.
+    await Promise.all(lab.inventory.hosts.map((h) => lab.pool.run(h.id, ['true']).catch(() => null)));
+    const t0 = performance.now();
+    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off' });
+    const tDiscover = performance.now() - t0;
+    const nImages = m.images.length;
+    // Floor: the very same bulk argv lists, run raw through the same pool in parallel, nothing parsed.
+    const calls: { host: string; argv: string[] }[] = [];
+    const rec2 = {
+      run: async (host: string, argv: string[]) => {
+        calls.push({ host, argv });
+        return lab.pool.run(host, argv);
+      },
+    };
+    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off' });
+    const t1 = performance.now();
+    await Promise.all(calls.map((c) => lab.pool.run(c.host, c.argv)));
+    const tFloor = performance.now() - t1;
+    // Per-image loop: `rbd mirror image status` once per image side, sampled.
+    const sides = m.images.flatMap((i) => i.sides.filter((s) => s.source === 'local' && s.mirrored).map((s) => ({ i, s })));
+    const sample = sides.slice(0, 30);
+    const t2 = performance.now();
+    for (const { i, s } of sample) {
+      const c = m.clusters.find((x) => x.name === s.cluster);
+      if (c?.hostId && c.target) await lab.pool.run(c.hostId, rbdMirrorImageStatus(c.target, s.pool, i.name));
+    }
+    const perImage = sample.length ? (performance.now() - t2) / sample.length : NaN;
+    const loop = perImage * sides.length;
+    console.log(`lab ${dir}: ${nImages} images (${sides.length} mirrored sides) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`);
+    console.log(`  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/image → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`);
+    const ctl = controllerHost(lab.inventory);
+    if (ctl && lab.hasOpenstack) {
+      const r0 = performance.now();
+      const rest = await lab.pool.run(ctl.hostId, osRestInventory(ctl.role));
+      const r1 = performance.now();
+      const cli = await Promise.all([osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) => lab.pool.run(ctl.hostId, a)));
+      const r2 = performance.now();
+      console.log(`  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`);
+    }
+    console.log(`  host RSS after lab discovery ${mb(process.memoryUsage().rss)}`);
+  } finally {
+    lab.close();
+  }
+}
+
+export async function run(): Promise<void> {
+  const n = Number(process.env['SWITCHYARD_BENCH_IMAGES'] ?? 20_000);
+  await syntheticBench(n);
+  const dir = labDir();
+  if (dir) await labBench(dir);
+  else console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
+}
