@@ -24,8 +24,14 @@ export async function run(): Promise<void> {
   const host: Host = { id: 'bench', address: ADDR, port: 22, user: lab.user, auth: { method: 'key', keyRef: 'k' }, roles: [] };
   const audit = new AuditLog({ path: join(dir, 'audit.jsonl') });
   const knownHosts = new KnownHostsStore(join(dir, 'known_hosts.json'));
-  const makePool = () =>
-    new SshPool({ inventory: { getHost: (id) => (id === 'bench' ? host : undefined) }, knownHosts, hostKeyDecider: async () => true, secrets: { getSecret: () => ({ value: lab.key }) }, audit });
+  const makePool = (withAudit = true) =>
+    new SshPool({
+      inventory: { getHost: (id) => (id === 'bench' ? host : undefined) },
+      knownHosts,
+      hostKeyDecider: async () => true,
+      secrets: { getSecret: () => ({ value: lab.key }) },
+      ...(withAudit ? { audit } : {}),
+    });
   const pool = makePool();
   try {
     let t = performance.now();
@@ -36,6 +42,13 @@ export async function run(): Promise<void> {
     for (let i = 0; i < 100; i++) await pool.run('bench', ['true']);
     const seq = performance.now() - t;
     console.log(`100 sequential execs, one connection: ${seq.toFixed(0)} ms (${(seq / 100).toFixed(2)} ms each; target <= 500 ms total)`);
+
+    const quiet = makePool(false);
+    await quiet.run('bench', ['true']);
+    t = performance.now();
+    for (let i = 0; i < 100; i++) await quiet.run('bench', ['true']);
+    console.log(`  same without the audit log: ${(performance.now() - t).toFixed(0)} ms`);
+    quiet.close();
 
     t = performance.now();
     const rs = await Promise.all(Array.from({ length: 100 }, () => pool.run('bench', ['true'])));

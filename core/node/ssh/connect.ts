@@ -17,6 +17,8 @@ export interface DialOptions {
   decider: HostKeyDecider;
   secrets: SecretProvider;
   timeoutMs: number;
+  /** How long the operator may take to answer a host-key question (the connect timer pauses meanwhile). */
+  decisionTimeoutMs?: number;
   keepaliveIntervalMs: number;
   /** A stream through a jump host (forwardOut); absent for a direct TCP connection. */
   sock?: Duplex;
@@ -66,6 +68,25 @@ export async function dial(o: DialOptions): Promise<SshClient> {
   const known = await o.knownHosts.knownTypes(host.address, host.port);
   const preferred = [...new Set([...known.flatMap(hostKeyAlgorithms), ...DEFAULT_HOST_KEY_ALGOS])];
   let keyFailure: ApiErrorException | null = null;
+  // Set once the promise below exists: pauses the connect timer while a person reads a fingerprint.
+  let pauseGuard: (paused: boolean) => void = () => undefined;
+
+  const ask = async (q: Parameters<HostKeyDecider>[0]): Promise<boolean> => {
+    pauseGuard(true);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const limit = o.decisionTimeoutMs ?? 120_000;
+      return await Promise.race([
+        o.decider(q),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), limit);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      pauseGuard(false);
+    }
+  };
 
   const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
     void (async () => {
@@ -79,7 +100,7 @@ export async function dial(o: DialOptions): Promise<SshClient> {
         );
         return false;
       }
-      const accepted = await o.decider({ hostId: host.id, host: host.address, port: host.port, keyType: check.keyType, fingerprint: check.fingerprint });
+      const accepted = await ask({ hostId: host.id, host: host.address, port: host.port, keyType: check.keyType, fingerprint: check.fingerprint });
       if (!accepted) {
         keyFailure = new ApiErrorException('host-key-rejected', `the ${check.keyType} host key ${check.fingerprint} of ${host.id} (${host.address}:${host.port}) was not accepted`, {
           detail: { hostId: host.id, fingerprint: check.fingerprint },
@@ -103,14 +124,20 @@ export async function dial(o: DialOptions): Promise<SshClient> {
       clearTimeout(guard);
       if (err) {
         client.removeAllListeners('ready');
-        client.end();
+        client.destroy();
         reject(err);
       } else {
         resolve(client);
       }
     };
-    // ssh2's readyTimeout does not cover a host-key question that is never answered; this guard covers all.
-    const guard = setTimeout(() => finish(new ApiErrorException('timeout', `${where}: connect timed out after ${o.timeoutMs} ms`)), o.timeoutMs);
+    // One timer for TCP connect + handshake + auth (ssh2's readyTimeout is off: it cannot pause while the
+    // operator answers a host-key question).
+    const onTimeout = () => finish(new ApiErrorException('timeout', `${where}: no SSH connection within ${o.timeoutMs} ms`));
+    let guard = setTimeout(onTimeout, o.timeoutMs);
+    pauseGuard = (paused) => {
+      clearTimeout(guard);
+      if (!paused && !settled) guard = setTimeout(onTimeout, o.timeoutMs);
+    };
     client.on('ready', () => {
       client.setNoDelay(true);
       finish(null);
@@ -121,7 +148,7 @@ export async function dial(o: DialOptions): Promise<SshClient> {
       host: host.address,
       port: host.port,
       username: host.user,
-      readyTimeout: o.timeoutMs,
+      readyTimeout: 0,
       keepaliveInterval: o.keepaliveIntervalMs,
       keepaliveCountMax: 3,
       hostVerifier,

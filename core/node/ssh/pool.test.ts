@@ -56,16 +56,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function pool(decide: boolean) {
+function pool(decide: boolean, extra: { connectTimeoutMs?: number; decideAfterMs?: number } = {}) {
   const host: Host = { id: 'h', address: '127.0.0.1', port, user: 'u', auth: { method: 'key', keyRef: 'k' }, roles: [] };
   const asked: string[] = [];
   const p = new SshPool({
     inventory: { getHost: (id) => (id === 'h' ? host : undefined) },
-    knownHosts: new KnownHostsStore(join(dir, `kh-${String(decide)}.json`)),
+    knownHosts: new KnownHostsStore(join(dir, `kh-${String(decide)}-${String(extra.decideAfterMs ?? 0)}.json`)),
     hostKeyDecider: async (q) => {
       asked.push(q.fingerprint);
+      if (extra.decideAfterMs) await new Promise((r) => setTimeout(r, extra.decideAfterMs));
       return decide;
     },
+    ...(extra.connectTimeoutMs ? { connectTimeoutMs: extra.connectTimeoutMs } : {}),
     secrets: { getSecret: () => ({ value: userKey.private }) },
   });
   return { p, asked };
@@ -84,6 +86,13 @@ describe('SshPool mechanics', () => {
     expect(connections - before).toBe(1);
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+
+  it('gives the operator longer than the connect timeout to answer a host-key question', async () => {
+    const { p, asked } = pool(true, { connectTimeoutMs: 300, decideAfterMs: 700 });
+    expect((await p.run('h', ['true'])).exitCode).toBe(0);
+    expect(asked).toHaveLength(1);
+    p.close();
   });
 
   it('does not connect past a rejected host key', async () => {
