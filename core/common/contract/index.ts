@@ -5,11 +5,13 @@
  */
 import type { ClientOf, HandlersOf } from './define';
 import { topologyDomain } from './topology';
+import { wizardDomain, type WizardEvents } from './wizard';
 import { appDomain, auditDomain, hostKeysDomain, inventoryDomain, sshDomain, terminalDomain, vaultDomain, type FoundationEvents } from './foundation';
 
 export * from './define';
 export * from './foundation';
 export * from './topology';
+export * from './wizard';
 
 export const contract = {
   app: appDomain,
@@ -20,12 +22,13 @@ export const contract = {
   audit: auditDomain,
   terminal: terminalDomain,
   topology: topologyDomain,
+  wizard: wizardDomain,
 } as const;
 
 export type Contract = typeof contract;
 
 /** Every event pushed to the renderer, by name. */
-export type ApiEvents = FoundationEvents;
+export type ApiEvents = FoundationEvents & WizardEvents;
 export type ApiEventName = keyof ApiEvents;
 
 export interface EventSubscriber {

@@ -116,6 +116,19 @@ export interface RunState {
   lastMessage?: string;
 }
 
+/** One line of the runs list. */
+export interface RunSummary {
+  runId: string;
+  wizard: string;
+  title: string;
+  status: RunStatus;
+  startedAt: string;
+  updatedAt: string;
+  stepsDone: number;
+  stepsTotal: number;
+  message?: string;
+}
+
 /** Rebuilds a run's state from its records (the journal is the only source of truth). */
 export function reconstruct(records: JournalRecord[]): RunState {
   const first = records[0];

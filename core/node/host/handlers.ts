@@ -2,6 +2,10 @@ import { ApiErrorException, type AppInfo, type Handlers } from '../../common/con
 import type { TerminalManager } from '../terminal/manager';
 import { createTopologyHandlers } from '../topology/handlers';
 import { TopologyService } from '../topology/service';
+import { createWizardHandlers, wizardServiceFor } from '../wizard/handlers';
+import { createTopologyHandlers } from '../topology/handlers';
+import { createWizardHandlers, wizardServiceFor } from '../wizard/handlers';
+import { TopologyService } from '../topology/service';
 import type { CoreServicesPort } from './core-port';
 import type { CallContext } from './dispatcher';
 import type { EventBus } from './events';
@@ -13,6 +17,8 @@ export interface HandlerDeps {
   prompts: HostKeyPrompts;
   events: EventBus;
   appInfo(ctx: CallContext): AppInfo;
+  /** Data directory (wizard journals live below it). */
+  home?: string;
 }
 
 /**
@@ -85,7 +91,18 @@ export function createHandlers(d: HandlerDeps): Handlers<CallContext> {
     audit: {
       list: async (_c, filter) => s.audit.list(filter),
     },
-    topology: createTopologyHandlers(new TopologyService({ runner: s.ssh, inventory: async () => (await s.inventory.get()).inventory })),
+    topology: createTopologyHandlers(
+      new TopologyService({ runner: s.ssh, inventory: async () => (await s.inventory.get()).inventory }),
+    ),
+    wizard: createWizardHandlers(wizardServiceFor(s, events)),
+    topology: createTopologyHandlers(
+      new TopologyService({
+        runner: s.ssh,
+        inventory: async () => (await s.inventory.get()).inventory,
+        secret: async (ref) => (await s.vault.getSecret(ref)).value,
+      }),
+    ),
+    wizard: createWizardHandlers(wizardServiceFor(s, events, d.home)),
     terminal: {
       open: async (ctx, req) => terminals.open(ctx.clientId, req),
       write: async (_c, id, data) => {

@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { reconstruct, type JournalRecord, type JournalSink, type NewRecord, type RunState } from '../../common/wizard/journal';
+import { reconstruct, type JournalRecord, type JournalSink, type NewRecord, type RunSummary } from '../../common/wizard/journal';
 import { resolveHome } from '../paths';
 
 export function runsDir(home?: string): string {
@@ -97,17 +97,7 @@ export function loadRun(dir: string, runId: string): JournalRecord[] {
   return out;
 }
 
-export interface RunSummary {
-  runId: string;
-  wizard: string;
-  title: string;
-  status: RunState['status'];
-  startedAt: string;
-  updatedAt: string;
-  stepsDone: number;
-  stepsTotal: number;
-  message?: string;
-}
+export type { RunSummary };
 
 /** Every run in the directory, newest first. Unreadable journals are listed with status "interrupted". */
 export function listRuns(dir: string): RunSummary[] {

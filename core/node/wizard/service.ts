@@ -35,7 +35,15 @@ export const systemClock: Clock = {
     }),
 };
 
+/** Events with the run they belong to (what the UI transports forward). */
+export interface RunEvents {
+  record?(runId: string, record: JournalRecord): void;
+  output?(runId: string, step: string, cmd: number, stream: 'stdout' | 'stderr', chunk: string): void;
+  progress?(runId: string, step: string, p: { done: number; total: number; message: string; etaMs: number | null }): void;
+}
+
 export interface WizardServiceOptions extends EngineEvents {
+  runEvents?: RunEvents;
   home?: string;
   runner: CommandRunner;
   inventory(): Promise<Inventory>;
@@ -109,9 +117,18 @@ export class WizardService {
       journal,
       operator: this.o.operator ?? 'operator',
       ...(confirmations ? { confirmations } : {}),
-      ...(this.o.onRecord ? { onRecord: this.o.onRecord } : {}),
-      ...(this.o.onOutput ? { onOutput: this.o.onOutput } : {}),
-      ...(this.o.onProgress ? { onProgress: this.o.onProgress } : {}),
+      onRecord: (r) => {
+        this.o.onRecord?.(r);
+        this.o.runEvents?.record?.(journal.runId, r);
+      },
+      onOutput: (step, cmd, stream, chunk) => {
+        this.o.onOutput?.(step, cmd, stream, chunk);
+        this.o.runEvents?.output?.(journal.runId, step, cmd, stream, chunk);
+      },
+      onProgress: (step, p) => {
+        this.o.onProgress?.(step, p);
+        this.o.runEvents?.progress?.(journal.runId, step, p);
+      },
     };
   }
 
