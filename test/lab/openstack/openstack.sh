@@ -344,7 +344,6 @@ cmd_up() {
     log "services up in $((SECONDS - t0)) s"
     if [[ ${SWITCHYARD_LAB_NO_SEED:-0} != 1 ]]; then
       bash "$OS_HERE/seed.sh" || die "seed failed"
-      "$PY" "$OS_HERE/write-json.py" || die "writing openstack.json failed"
     fi
     log "openstack up in $((SECONDS - t0)) s; $LAB_DIR/openstack.json written"
   fi
