@@ -3,7 +3,8 @@
  * exec, streaming, exit codes and signals, stdin, timeout, abort, output cap, hostile argv, host-key
  * questions and refusals, jump hosts, every auth method, unreachable hosts, pty shells and the audit log.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ let silent: Server;
 const silentSockets: Socket[] = [];
 const questions: HostKeyQuestion[] = [];
 let acceptKeys = true;
+let agentSocket = '';
+let agentPid = 0;
 
 function hosts(): Record<string, Host> {
   const base = { port: 22, user: lab.user, roles: [] };
@@ -37,6 +40,7 @@ function hosts(): Record<string, Host> {
     target: { ...base, id: 'target', address: TARGET, auth: { method: 'key', keyRef: 'lab-key' } },
     'target-enc': { ...base, id: 'target-enc', address: TARGET, auth: { method: 'key', keyRef: 'lab-key-enc' } },
     'target-pw': { ...base, id: 'target-pw', address: TARGET, auth: { method: 'password', passwordRef: 'lab-password' } },
+    'target-agent': { ...base, id: 'target-agent', address: TARGET, auth: { method: 'agent', socket: agentSocket } },
     'target-kbd': { ...base, id: 'target-kbd', address: TARGET, auth: { method: 'keyboard-interactive', passwordRef: 'lab-password' } },
     jump: { ...base, id: 'jump', address: JUMP, auth: { method: 'key', keyRef: 'lab-key' } },
     'via-jump': { ...base, id: 'via-jump', address: TARGET, jump: 'jump', auth: { method: 'password', passwordRef: 'lab-password' } },
@@ -87,11 +91,19 @@ beforeAll(async () => {
   // Accepts TCP and never says a word: an SSH server that hangs.
   silent = createServer((s) => silentSockets.push(s));
   await new Promise<void>((r) => silent.listen(22, SILENT, r));
+  // A real ssh-agent holding the lab key (for auth: agent).
+  agentSocket = join(dir, 'agent.sock');
+  const out = execFileSync('ssh-agent', ['-s', '-a', agentSocket], { encoding: 'utf8' });
+  agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1] ?? 0);
+  writeFileSync(join(dir, 'agent_key'), lab.key, { mode: 0o600 });
+  execFileSync('ssh-add', ['-q', join(dir, 'agent_key')], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: 'ignore' });
+  rmSync(join(dir, 'agent_key'));
   store = new KnownHostsStore(join(dir, 'known_hosts.json'));
   pool = makePool(store);
 });
 
 afterAll(async () => {
+  if (agentPid > 0) process.kill(agentPid, 'SIGTERM');
   pool.close();
   for (const s of silentSockets) s.destroy();
   await new Promise<void>((r) => silent.close(() => r()));
@@ -240,8 +252,8 @@ describe('exec', () => {
 });
 
 describe('auth and routes', () => {
-  it('authenticates with password, keyboard-interactive and an encrypted key', async () => {
-    for (const id of ['target-pw', 'target-kbd', 'target-enc']) expect(await pool.run(id, ['id', '-un'])).toMatchObject({ exitCode: 0, stdout: `${lab.user}\n` });
+  it('authenticates with password, keyboard-interactive, an encrypted key and the agent', async () => {
+    for (const id of ['target-pw', 'target-kbd', 'target-enc', 'target-agent']) expect(await pool.run(id, ['id', '-un'])).toMatchObject({ exitCode: 0, stdout: `${lab.user}\n` });
     const log = lab.readLog('target');
     expect(log).toMatch(/Accepted password for swyit/);
     expect(log).toMatch(/Accepted keyboard-interactive\/pam for swyit/);
