@@ -306,6 +306,25 @@ describe('shell', () => {
   });
 });
 
+describe('shell command and tunnels', () => {
+  it('runs a command line in a pty and reports its exit code', async () => {
+    const ch = await pool.shell('target', { cols: 80, rows: 24, command: 'tty; echo $((6*7)); exit 3' });
+    let out = '';
+    ch.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    const code = await new Promise<number | null>((r) => ch.on('close', (c: number | null) => r(c)));
+    expect(out).toMatch(/\/dev\/pts\/\d+/);
+    expect(out).toContain('42');
+    expect(code).toBe(3);
+  });
+
+  it('opens a TCP stream through a host (forwardOut)', async () => {
+    const s = await pool.forwardOut('jump', TARGET, 22);
+    const banner = await new Promise<string>((r) => s.once('data', (b: Buffer) => r(b.toString('latin1'))));
+    s.destroy();
+    expect(banner).toMatch(/^SSH-2\.0-OpenSSH_/);
+  });
+});
+
 describe('audit', () => {
   it('records every command with secrets redacted', async () => {
     const cephx = 'AQBzWxxjAAAAABAAlF0G2ZaBqN9wQkKsC1f6Ew==';
