@@ -95,6 +95,24 @@ describe('SshPool mechanics', () => {
     p.close();
   });
 
+  it('backs off after a failed connect instead of hammering a dead host', async () => {
+    const dead: Host = { id: 'dead', address: '127.0.0.1', port: 1, user: 'u', auth: { method: 'key', keyRef: 'k' }, roles: [] };
+    const p = new SshPool({
+      inventory: { getHost: () => dead },
+      knownHosts: new KnownHostsStore(join(dir, 'kh-dead.json')),
+      hostKeyDecider: async () => true,
+      secrets: { getSecret: () => ({ value: userKey.private }) },
+    });
+    await expect(p.run('dead', ['true'])).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('ECONNREFUSED') });
+    // Within the 500 ms backoff and with less time than that: fail at once, saying when the next try is.
+    await expect(p.run('dead', ['true'], { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('next attempt in') });
+    // With enough time the run waits out the backoff and tries again.
+    const t0 = Date.now();
+    await expect(p.run('dead', ['true'], { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'unreachable' });
+    expect(Date.now() - t0).toBeGreaterThan(200);
+    p.close();
+  });
+
   it('does not connect past a rejected host key', async () => {
     const { p } = pool(false);
     await expect(p.run('h', ['true'])).rejects.toMatchObject({ code: 'host-key-rejected' });

@@ -252,6 +252,11 @@ export class SshPool implements CommandRunner {
     }
     const attempt = this.openConnection(hostId, deadline, chain).then(
       (client) => {
+        if (this.closed) {
+          // close() ran while we were connecting: do not leave a connection nobody will end.
+          client.end();
+          throw new ApiErrorException('precondition-failed', 'the SSH pool was closed');
+        }
         link.client = client;
         link.failures = 0;
         link.lastError = null;
