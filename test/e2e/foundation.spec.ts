@@ -9,6 +9,7 @@ declare global {
       ids(): string[];
       text(id: string): string[];
       rendered(id: string): number;
+      received(id: string): number;
       renderer(id: string): string;
     };
   }

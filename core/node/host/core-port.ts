@@ -27,6 +27,8 @@ export interface VaultPort {
   add(input: { kind: SecretKind; label: string; value: string; keyPassphrase?: string }): Awaitable<SecretMeta>;
   remove(id: string): Awaitable<unknown>;
   changePassphrase(opts: { current: string; next: string }): Awaitable<VaultStatus>;
+  /** Host side only (SSH auth, cloud passwords on stdin); never crosses the contract. */
+  getSecret(ref: string): Awaitable<{ value: string }>;
 }
 
 export interface InventoryPort {

@@ -3,9 +3,6 @@ import type { TerminalManager } from '../terminal/manager';
 import { createTopologyHandlers } from '../topology/handlers';
 import { TopologyService } from '../topology/service';
 import { createWizardHandlers, wizardServiceFor } from '../wizard/handlers';
-import { createTopologyHandlers } from '../topology/handlers';
-import { createWizardHandlers, wizardServiceFor } from '../wizard/handlers';
-import { TopologyService } from '../topology/service';
 import type { CoreServicesPort } from './core-port';
 import type { CallContext } from './dispatcher';
 import type { EventBus } from './events';
@@ -91,10 +88,6 @@ export function createHandlers(d: HandlerDeps): Handlers<CallContext> {
     audit: {
       list: async (_c, filter) => s.audit.list(filter),
     },
-    topology: createTopologyHandlers(
-      new TopologyService({ runner: s.ssh, inventory: async () => (await s.inventory.get()).inventory }),
-    ),
-    wizard: createWizardHandlers(wizardServiceFor(s, events)),
     topology: createTopologyHandlers(
       new TopologyService({
         runner: s.ssh,

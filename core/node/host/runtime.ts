@@ -15,6 +15,7 @@ export interface HostRuntimeOptions {
   /** Builds core services; receives the decider that turns host-key questions into `hostkey.prompt` events. */
   makeServices(hostKeyDecider: HostKeyDecider): CoreServicesPort;
   appInfo: Omit<AppInfo, 'mode'>;
+  home?: string;
   /** Terminal flow-control thresholds (characters). */
   highWater?: number;
   lowWater?: number;
@@ -49,6 +50,7 @@ export function createHostRuntime(o: HostRuntimeOptions): HostRuntime {
     prompts,
     events,
     appInfo: (_ctx: CallContext) => ({ ...o.appInfo, mode: o.mode }),
+    ...(o.home === undefined ? {} : { home: o.home }),
   });
   const dispatch = createDispatcher(contract, handlers);
   const stopAudit = services.audit.onAppended((entry) => events.emit('audit.appended', entry));

@@ -30,6 +30,7 @@ export async function startCore(o: StartCoreOptions): Promise<HostRuntime> {
   const paths = dataPaths(home);
   const runtime = createHostRuntime({
     mode: o.mode,
+    home,
     makeServices: (hostKeyDecider) =>
       createCoreServices(
         o.vaultKeyStore ? { home, hostKeyDecider, vaultKeyStore: o.vaultKeyStore } : { home, hostKeyDecider },

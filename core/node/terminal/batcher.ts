@@ -10,7 +10,7 @@ export class OutputBatcher {
   constructor(
     private readonly flushTo: (data: string) => void,
     private readonly delayMs = 4,
-    private readonly maxChars = 64 * 1024,
+    private readonly maxChars = 256 * 1024,
   ) {}
 
   push(data: string): void {

@@ -71,6 +71,7 @@ describe('TerminalManager flow control', () => {
       openLocal: async () => src,
       highWater: 256 * 1024,
       lowWater: 64 * 1024,
+      batchChars: 64 * 1024,
     });
     let received = 0;
     let messages = 0;
@@ -115,6 +116,7 @@ describe('TerminalManager flow control', () => {
       openLocal: async () => src,
       highWater: 100_000,
       lowWater: 10_000,
+      batchChars: 64 * 1024,
     });
     const info = await tm.open('c', { kind: 'local', cols: 80, rows: 24 });
     await new Promise((r) => setTimeout(r, 100));

@@ -13,8 +13,8 @@ export interface FlowControlOptions {
   resume(): void;
 }
 
-export const DEFAULT_HIGH_WATER = 512 * 1024;
-export const DEFAULT_LOW_WATER = 128 * 1024;
+export const DEFAULT_HIGH_WATER = 2 * 1024 * 1024;
+export const DEFAULT_LOW_WATER = 1024 * 1024;
 
 export class FlowControl {
   private unacked = 0;

@@ -14,6 +14,8 @@ export interface TerminalManagerOptions {
   highWater?: number;
   lowWater?: number;
   batchMs?: number;
+  /** Largest single output event (characters). */
+  batchChars?: number;
 }
 
 interface Session {
@@ -52,10 +54,14 @@ export class TerminalManager {
       pause: () => source.pause(),
       resume: () => source.resume(),
     });
-    const batcher = new OutputBatcher((data) => {
-      flow.sent(data.length);
-      events.emit('terminal.data', { id, data });
-    }, this.opts.batchMs ?? 4);
+    const batcher = new OutputBatcher(
+      (data) => {
+        flow.sent(data.length);
+        events.emit('terminal.data', { id, data });
+      },
+      this.opts.batchMs ?? 4,
+      this.opts.batchChars ?? 256 * 1024,
+    );
     const session: Session = { info, owner, source, flow, batcher, closed: false };
     this.sessions.set(id, session);
     source.onData((d) => batcher.push(d));

@@ -7,6 +7,7 @@ import type { Terminal } from '@xterm/xterm';
 interface Probe {
   term: Terminal;
   rendered: number;
+  received: number;
 }
 const probes = new Map<string, Probe>();
 
@@ -16,6 +17,7 @@ declare global {
       ids(): string[];
       text(id: string): string[];
       rendered(id: string): number;
+      received(id: string): number;
       renderer(id: string): string;
     };
   }
@@ -25,13 +27,16 @@ export function registerProbe(
   id: string,
   term: Terminal,
   renderer: () => string,
-): { rendered(n: number): void; dispose(): void } {
-  const p: Probe = { term, rendered: 0 };
+): { rendered(n: number): void; received(n: number): void; dispose(): void } {
+  const p: Probe = { term, rendered: 0, received: 0 };
   probes.set(id, p);
   renderers.set(id, renderer);
   return {
     rendered: (n) => {
       p.rendered += n;
+    },
+    received: (n) => {
+      p.received += n;
     },
     dispose: () => {
       probes.delete(id);
@@ -52,5 +57,6 @@ window.__switchyardTerminals = {
     return out;
   },
   rendered: (id) => probes.get(id)?.rendered ?? 0,
+  received: (id) => probes.get(id)?.received ?? 0,
   renderer: (id) => renderers.get(id)?.() ?? 'none',
 };

@@ -47,7 +47,10 @@ export const command: CliCommand = {
     });
     const readyMs = Math.round(performance.now() - started);
     if (values.json) console.log(JSON.stringify({ url: host.url, origin: host.origin, port: host.port, readyMs }));
-    else console.log(`Switchyard is serving on ${host.origin} (ready in ${readyMs} ms)\nOpen this URL in a browser:\n\n  ${host.url}\n\nCtrl-C stops it.`);
+    else
+      console.log(
+        `Switchyard is serving on ${host.origin} (ready in ${readyMs} ms)\nOpen this URL in a browser:\n\n  ${host.url}\n\nCtrl-C stops it.`,
+      );
     await new Promise<void>((done) => {
       const stop = () => {
         runtime.dispose();
