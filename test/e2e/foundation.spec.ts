@@ -139,6 +139,16 @@ test('operator journey: vault, key, site, host, host key, SSH terminal, audit', 
 test('a changed host key is refused loudly, with no way to accept it', async ({ page }) => {
   await page.goto(state.url);
   await expect(page.getByText('● connected')).toBeVisible();
+  // Lock the vault; a wrong passphrase is refused with a clear message, the right one opens it again.
+  await page.locator('[data-nav="vault"]').click();
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await page.getByTestId('vault-passphrase').fill('not the passphrase');
+  await page.getByTestId('vault-unlock').click();
+  await expect(page.getByTestId('vault-error')).toContainText(/passphrase/i);
+  await page.screenshot({ path: join(state.screenshots, 'foundation-vault-wrong-passphrase.png') });
+  await page.getByTestId('vault-passphrase').fill('correct horse battery staple');
+  await page.getByTestId('vault-unlock').click();
+  await expect(page.getByTestId('secrets-table')).toContainText('e2e operator key');
   // Import ~/.ssh/known_hosts (it pins a different key for the second host) and ~/.ssh/config.
   await page.locator('[data-nav="known-hosts"]').click();
   await page.getByRole('button', { name: 'Import ~/.ssh/known_hosts' }).click();
