@@ -18,7 +18,3 @@ export function formatBytes(n: number | null): string {
   return `${v.toFixed(i === 0 ? 0 : 1)} ${u[i] ?? ''}`;
 }
 
-/** The argv as the terminal will see it: one string, single-quoted where needed (display only). */
-export function displayArgv(argv: string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
-}
