@@ -5,6 +5,7 @@ import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'e
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { contract, listChannels } from '../../core/common/contract/index';
+import { isOurRendererUrl } from '../../core/node/host/sender';
 import { startCore } from '../../core/node/host/start-core';
 import { safeStorageKeyStore } from './key-store';
 
@@ -16,10 +17,7 @@ const preload = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 app.enableSandbox();
 
 function isOurRenderer(event: IpcMainInvokeEvent): boolean {
-  const url = event.senderFrame?.url;
-  if (!url) return false;
-  const u = new URL(url);
-  return u.protocol === 'file:' && u.href.split('#')[0]?.split('?')[0] === rendererUrl;
+  return isOurRendererUrl(event.senderFrame?.url, rendererUrl);
 }
 
 function createWindow(): BrowserWindow {
