@@ -49,11 +49,13 @@ export function buildTopology(input: BuildInput): TopologyModel {
   const sites: SiteNode[] = inventory.sites.map((s) => {
     const mine = clusters.filter((c) => c.site === s.name);
     const down = mine.filter((c) => !c.reachable);
+    // A site without any Ceph cluster in the inventory (an edge with a file store, say) has nothing to reach.
+    const cephSite = inventory.clusters.some((c) => c.site === s.name);
     return {
       name: s.name,
       role: s.role,
-      reachable: mine.length > 0 && down.length === 0,
-      reason: down[0]?.reason ?? (mine.length === 0 ? 'no cluster of this site has a reachable ceph-mon host in the inventory' : null),
+      reachable: cephSite ? mine.length > 0 && down.length === 0 : true,
+      reason: down[0]?.reason ?? (cephSite && mine.length === 0 ? 'no cluster of this site has a reachable ceph-mon host in the inventory' : null),
       clusters: mine.map((c) => c.name),
     };
   });
