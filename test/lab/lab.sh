@@ -161,8 +161,12 @@ cmd_down() {
   done
   # rbd-mirror first (it talks to both clusters), then each site in parallel.
   for site in "${LAB_SITES[@]}"; do daemon_stop "$site-rbd-mirror" 15; done
-  for site in "${LAB_SITES[@]}"; do ceph_site_stop "$site" & done
-  wait
+  local pids=() pid
+  for site in "${LAB_SITES[@]}"; do
+    ceph_site_stop "$site" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
   log "lab stopped ($LAB_DIR)"
 }
 

@@ -40,10 +40,13 @@ lab_json_write() {
   done
   local tmp
   tmp=$(mktemp -d "$LAB_RUN_DIR/lab-json.XXXXXX")
+  # Wait on these pids only: a bare `wait` would also wait for daemons this shell started (rbd-mirror).
+  local pids=() pid
   for site in "${LAB_SITES[@]}"; do
     lab_json_cluster "$site" >"$tmp/$site.json" &
+    pids+=($!)
   done
-  wait
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
   for site in "${LAB_SITES[@]}"; do
     clusters=$(jq -c --slurpfile c "$tmp/$site.json" '. + $c' <<<"$clusters")
   done
