@@ -1,4 +1,6 @@
-// Reads the JSON reports of vitest and playwright and prints one closing line "N passed, N failed".
+// Reads the JSON reports of vitest (vitest-*.json) and playwright (playwright.json) and prints one closing line
+// "N passed, N failed, N skipped". A missing report counts as a failure; skipped tests are listed by name so a
+// skip is never silent.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -6,29 +8,36 @@ const [dir, extraFailures = '0'] = process.argv.slice(2);
 let passed = 0;
 let failed = Number(extraFailures);
 let skipped = 0;
-const missing = [];
-for (const name of ['unit', 'integration']) {
+const skippedNames = [];
+for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration']) {
   const file = join(dir, `${name}.json`);
   if (!existsSync(file)) {
-    missing.push(name);
+    console.log(`no report from ${name}`);
     failed += 1;
     continue;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed += r.numPassedTests ?? 0;
   failed += (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
-  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  for (const suite of r.testResults ?? []) {
+    for (const t of suite.assertionResults ?? []) {
+      if (t.status === 'pending' || t.status === 'skipped' || t.status === 'todo') {
+        skipped += 1;
+        skippedNames.push(`${name}: ${t.fullName ?? t.title}`);
+      }
+    }
+  }
 }
-const e2e = join(dir, 'e2e.json');
-if (existsSync(e2e)) {
-  const r = JSON.parse(readFileSync(e2e, 'utf8'));
+const pw = join(dir, 'playwright.json');
+if (existsSync(pw)) {
+  const r = JSON.parse(readFileSync(pw, 'utf8'));
   passed += r.stats?.expected ?? 0;
   failed += (r.stats?.unexpected ?? 0) + (r.stats?.flaky ?? 0) + (r.errors?.length ?? 0);
   skipped += r.stats?.skipped ?? 0;
 } else {
-  missing.push('e2e');
+  console.log('no report from playwright');
   failed += 1;
 }
-if (missing.length) console.log(`no report from: ${missing.join(', ')}`);
+if (skippedNames.length) console.log(`skipped:\n  ${skippedNames.join('\n  ')}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,49 +1,80 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from a fresh Debian machine. Installs what is missing, brings the lab up when it is not
-# running, runs unit, integration and browser suites, tears down a lab it started (unless SWITCHYARD_KEEP_LAB=1),
-# and ends with one line "N passed, N failed".
+# running, runs unit, integration and browser suites against it, then the migration suite against a second lab in
+# the `migration` profile; tears down labs it started (unless SWITCHYARD_KEEP_LAB=1) and ends with one line
+# "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RESULTS="$ROOT/test-results"
-mkdir -p "$RESULTS"
+rm -rf "$RESULTS/reports" && mkdir -p "$RESULTS/reports"
 export SWITCHYARD_LAB_DIR="${SWITCHYARD_LAB_DIR:-/var/tmp/switchyard-lab}"
 export SWITCHYARD_LAB_NET="${SWITCHYARD_LAB_NET:-127.10.0}"
+MIGRATION_LAB_DIR="${SWITCHYARD_MIGRATION_LAB_DIR:-$SWITCHYARD_LAB_DIR-migration}"
+MIGRATION_LAB_NET="${SWITCHYARD_MIGRATION_LAB_NET:-${SWITCHYARD_LAB_NET%.*}.$(( ${SWITCHYARD_LAB_NET##*.} + 1 ))}"
+T0=$(date +%s)
 
-step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+step() { printf '\n=== %s (%s, +%ss)\n' "$1" "$(date -u +%H:%M:%S)" "$(( $(date +%s) - T0 ))"; }
 failures=0
+fail() { echo "FAILED: $1"; failures=$((failures + 1)); }
 
 step "dependencies"
 bash scripts/ensure-deps.sh || { echo "dependency setup failed"; exit 1; }
 
 step "typecheck"
-npm run -s typecheck || failures=$((failures + 1))
+npm run -s typecheck || fail typecheck
 
 step "lint"
-npm run -s lint || failures=$((failures + 1))
+npm run -s lint || fail lint
+
+step "build (electron-vite: main, preload, renderer)"
+npm run -s build || fail build
 
 step "unit tests"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$RESULTS/unit.json"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-unit.json"
 
-started_lab=0
-step "lab"
-if ! bash test/lab/lab.sh status >/dev/null 2>&1; then
-  if bash test/lab/lab.sh up; then started_lab=1; else
-    echo "lab failed to come up: see the log tail above"; failures=$((failures + 1))
-  fi
-fi
+# lab_up DIR NET PROFILE: brings a lab up unless it already runs; prints 1 when this run started it.
+started_default=0
+started_migration=0
 cleanup() {
-  if [ "$started_lab" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
-    step "lab down"
-    bash test/lab/lab.sh down || true
+  if [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
+    if [ "$started_default" = 1 ]; then step "lab down ($SWITCHYARD_LAB_DIR)"; bash test/lab/lab.sh down || true; fi
+    if [ "$started_migration" = 1 ]; then
+      step "lab down ($MIGRATION_LAB_DIR)"
+      SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration bash test/lab/lab.sh down || true
+    fi
   fi
 }
 trap cleanup EXIT
 
-step "integration tests"
-npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$RESULTS/integration.json"
+step "lab up ($SWITCHYARD_LAB_DIR, $SWITCHYARD_LAB_NET.0/24, default profile)"
+if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "lab already running"; else
+  if bash test/lab/lab.sh up; then started_default=1; else started_default=1; fail "lab up (default profile)"; fi
+fi
 
-step "browser tests (playwright + chromium)"
-PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/e2e.json" npx playwright test --reporter=list,json
+step "integration tests (default lab)"
+npx vitest run --project integration --exclude test/integration/migration.test.ts \
+  --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-integration.json"
 
-node scripts/summarize-tests.mjs "$RESULTS" "$failures"
+step "browser tests (playwright + Debian chromium)"
+PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/reports/playwright.json" npx playwright test --reporter=list,json
+
+if [ "$started_default" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
+  step "lab down ($SWITCHYARD_LAB_DIR): make room for the migration lab"
+  bash test/lab/lab.sh down || true
+  started_default=0
+fi
+
+step "lab up ($MIGRATION_LAB_DIR, $MIGRATION_LAB_NET.0/24, migration profile)"
+export SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration
+if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "migration lab already running"; else
+  if bash test/lab/lab.sh up; then started_migration=1; else started_migration=1; fail "lab up (migration profile)"; fi
+fi
+
+step "integration tests (migration lab)"
+npx vitest run --project integration test/integration/migration.test.ts \
+  --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-migration.json"
+
+step "summary"
+echo "wall time: $(( $(date +%s) - T0 )) s"
+node scripts/summarize-tests.mjs "$RESULTS/reports" "$failures"
