@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CommandRunner, ExecResult } from '../../common/ports';
+import { TWO_SITE_INVENTORY } from '../../common/topology/fixtures.test-support';
+import { TopologyNotReadyError, TopologyService } from './service';
+
+const PAC = join(__dirname, '..', '..', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
+const f = (n: string): string => readFileSync(join(PAC, n), 'utf8');
+
+/** Answers like the lab in a given captured state; the state can change between calls. */
+function runner(get: () => string, calls: string[][]): CommandRunner {
+  return {
+    async run(hostId, argv) {
+      calls.push(argv);
+      const site = hostId === 'mon-a' ? 'site-a' : 'site-b';
+      const a = argv.join(' ');
+      const ok = (stdout: string): ExecResult => ({ hostId, argv, exitCode: 0, signal: null, stdout, stderr: '', durationMs: 1, timedOut: false, truncated: false });
+      if (hostId === 'ctl') return { ...ok(''), exitCode: 127, stderr: 'python3: not found' };
+      if (a.includes(' status --format json') && argv.includes('ceph')) return ok(f(`ceph-s-${site}.json`));
+      if (a.includes('osd pool ls detail')) return ok(JSON.stringify([{ pool_id: 2, pool_name: 'images', application_metadata: { rbd: {} } }, { pool_id: 3, pool_name: 'volumes', application_metadata: { rbd: {} } }]));
+      if (a.includes(' df ')) return ok(f(`ceph-df-${site}.json`));
+      const pool = argv.includes('images') ? 'images' : 'volumes';
+      if (a.includes('mirror pool info')) return ok(f(`mirror-pool-info-${pool}-${site}.json`));
+      if (a.includes('mirror pool status')) return ok(f(`${get()}-mirror-pool-status-verbose-${pool}-${site}.json`));
+      if (a.includes(' ls -l ')) return ok('[]');
+      if (a.includes(' info ')) return ok(f(`08-split-brain-rbd-info-journal-${site}.json`));
+      if (a.includes('mirror image status')) return ok(f(`08-split-brain-mirror-image-status-journal-${site}.json`));
+      if (a.includes('snap ls')) return ok('[]');
+      return { ...ok(''), exitCode: 1, stderr: `unexpected: ${a}` };
+    },
+  };
+}
+
+describe('TopologyService', () => {
+  it('needs a discovery before reads; summary refresh keeps images and updates pool state; image detail on demand', async () => {
+    let state = '08-split-brain';
+    const calls: string[][] = [];
+    let now = Date.UTC(2026, 10, 22, 2, 40);
+    const svc = new TopologyService({ runner: runner(() => state, calls), inventory: async () => TWO_SITE_INVENTORY, now: () => now });
+    expect(() => svc.snapshot()).toThrow(TopologyNotReadyError);
+    const first = await svc.discover();
+    expect(first.findings.filter((x) => x.rule === 'split-brain')).toHaveLength(2);
+    expect(first.model.openstack?.reachable).toBe(false);
+    const images = first.model.images.length;
+
+    state = '09-resynced-B-primary';
+    now += 30_000;
+    calls.length = 0;
+    const second = await svc.refresh();
+    // Summary pass: no verbose status, no listings, no OpenStack.
+    expect(calls.some((a) => a.includes('--verbose') || a.includes('-l'))).toBe(false);
+    expect(second.model.images).toHaveLength(images);
+    expect(second.model.mode).toBe('full');
+    expect(svc.summary().refreshedAt).toBe(now);
+    expect(svc.history().length).toBeGreaterThan(0);
+
+    const key = first.model.images.find((i) => i.name === 'dr-journal-p1')?.key ?? '';
+    calls.length = 0;
+    const d = await svc.image(key);
+    expect(d.sides).toHaveLength(2);
+    expect(d.sides[0]?.info?.features).toContain('journaling');
+    expect(d.sides[0]?.status?.globalId).toBeTruthy();
+    expect(calls).toHaveLength(6);
+    await expect(svc.image('nope')).rejects.toThrow(TopologyNotReadyError);
+  });
+
+  it('concurrent discoveries share one run', async () => {
+    const calls: string[][] = [];
+    const svc = new TopologyService({ runner: runner(() => '01-synced', calls), inventory: async () => TWO_SITE_INVENTORY });
+    const [a, b] = await Promise.all([svc.discover(), svc.discover()]);
+    expect(a).toBe(b);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Topology views through the real renderer and the real local host, against the real lab (SWITCHYARD_LAB_DIR):
+ * the site map, the image table filtered down to a split-brained image, the Glance store matrix, the health panel.
+ * Starts its own `switchyard serve` with a home whose vault holds the lab key. Skipped without a lab.
+ */
+import { expect, test } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
+import { Vault } from '../../core/node/vault/vault';
+import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
+
+const dir = labDir();
+const PASS = 'topology e2e passphrase';
+const shots = join(process.cwd(), 'test-results', 'screenshots');
+let host: ChildProcess | null = null;
+let url = '';
+let lab: TopologyLab | null = null;
+const tag = `swy-h5-e2e-${Date.now().toString(36)}`;
+
+test.describe.configure({ mode: 'serial' });
+test.skip(!dir, 'no lab (SWITCHYARD_LAB_DIR)');
+
+async function rbd(site: string, ...args: string[]): Promise<void> {
+  const c = lab?.lab.clusters.find((x) => x.name === site);
+  if (!lab || !c) throw new Error(site);
+  const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, ...args]);
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  lab = await openTopologyLab(dir ?? '');
+  // A split-brained snapshot-mode image for the table to find.
+  const img = `images/${tag}`;
+  await rbd('site-a', 'create', '--size', '8M', img);
+  await rbd('site-a', 'mirror', 'image', 'enable', img, 'snapshot');
+  await new Promise((r) => setTimeout(r, 40_000));
+  await rbd('site-b', 'mirror', 'image', 'promote', '--force', img);
+  await rbd('site-a', 'mirror', 'image', 'demote', img);
+  await new Promise((r) => setTimeout(r, 40_000));
+
+  const home = mkdtempSync(join(tmpdir(), 'swy-h5-e2e-'));
+  const vault = new Vault({ path: join(home, 'vault.json') });
+  await vault.init({ passphrase: PASS });
+  await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+  await vault.lock();
+  writeFileSync(join(home, 'inventory.yaml'), stringify(lab.inventory));
+  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), { candidates: async () => lab?.lab.hosts.map((h) => ({ host: h.address, port: h.port })) ?? [] });
+  await kh.importKnownHosts(lab.lab.knownHostsPath);
+  mkdirSync(shots, { recursive: true });
+  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], { env: { ...process.env, SWITCHYARD_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
+    createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+  });
+});
+
+test.afterAll(async () => {
+  host?.kill('SIGTERM');
+  if (lab) {
+    await rbd('site-a', 'mirror', 'image', 'resync', `images/${tag}`).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 15_000));
+    await rbd('site-b', 'mirror', 'image', 'disable', '--force', `images/${tag}`).catch(() => undefined);
+    await rbd('site-b', 'rm', '--no-progress', `images/${tag}`).catch(() => undefined);
+    await rbd('site-a', 'mirror', 'image', 'disable', '--force', `images/${tag}`).catch(() => undefined);
+    await rbd('site-a', 'rm', '--no-progress', `images/${tag}`).catch(() => undefined);
+    lab.close();
+  }
+});
+
+test('site map, image table filtered to the split-brained image, store matrix, health panel', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto(url);
+  await page.locator('[data-nav="vault"]').click();
+  await page.getByTestId('vault-passphrase').fill(PASS);
+  await page.getByTestId('vault-unlock').click();
+  await expect(page.getByTestId('secrets-table')).toContainText('lab-key');
+
+  await page.locator('[data-nav="topology"]').click();
+  await expect(page.getByTestId('site-map')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('node-cluster:site-a')).toBeVisible();
+  await expect(page.getByTestId('node-cluster:site-b')).toBeVisible();
+  await expect(page.getByTestId('site-site-a')).toContainText('reachable');
+  await page.screenshot({ path: join(shots, 'topology-site-map.png'), fullPage: true });
+
+  await page.getByTestId('tab-images').click();
+  const t0 = Date.now();
+  await expect(page.getByTestId('image-row').first()).toBeVisible();
+  const firstRender = Date.now() - t0;
+  const t1 = Date.now();
+  await page.getByTestId('image-search').fill(tag);
+  await expect(page.getByTestId('image-count')).toContainText('1 of');
+  const filterMs = Date.now() - t1;
+  await page.getByTestId('image-health').selectOption('error');
+  await expect(page.getByTestId('image-row')).toHaveCount(1);
+  await page.getByTestId('image-row').first().click();
+  await expect(page.getByTestId('image-detail')).toContainText('split-brain', { timeout: 60_000 });
+  await expect(page.getByTestId('side-site-a')).toBeVisible();
+  await expect(page.getByTestId('side-site-b')).toBeVisible();
+  await page.screenshot({ path: join(shots, 'topology-split-brain-image.png'), fullPage: true });
+  console.log(`table first render ${firstRender} ms, filter ${filterMs} ms (includes Playwright polling)`);
+
+  await page.getByTestId('tab-glance').click();
+  await page.screenshot({ path: join(shots, 'topology-glance-matrix.png'), fullPage: true });
+
+  await page.getByTestId('tab-health').click();
+  await expect(page.getByTestId('rule-split-brain')).toBeVisible();
+  await page.getByTestId('rule-split-brain').getByTestId('finding').first().locator('.line').click();
+  await expect(page.getByTestId('evidence').first()).toContainText('split-brain');
+  await expect(page.getByTestId('open-terminal').first()).toBeVisible();
+  await page.screenshot({ path: join(shots, 'topology-health.png'), fullPage: true });
+});
