@@ -110,6 +110,7 @@ cmd_up() {
   ((failed == 0)) || exit 1
   grep -h '^\[lab' "$LAB_LOG_DIR"/build-site-*.log >&2 || true
   ssh_grant_ceph_access
+  log "clusters (mon, mgr, osd, pools) and sshd hosts running: $(elapsed "$t0") s"
 
   if [[ $PROFILE == migration ]]; then
     # rbd-mirror daemons started later with `fault start-mirror` (the migration wizard's doing) come back.
@@ -124,18 +125,20 @@ cmd_up() {
     for site in "${LAB_SITES[@]}"; do
       ceph_start_mirror "$site" || die "rbd-mirror on $site failed to start"
     done
+    log "mirroring configured, rbd-mirror started: $(elapsed "$t0") s"
   fi
   for site in "${LAB_SITES[@]}"; do
     wait_for "$site HEALTH_OK" 120 ceph_health_ok "$site" ||
       { sceph "$site" health detail >&2 || true; log_tail "$(site_dir "$site")/log/cluster.log" 20; die "$site is not healthy"; }
   done
+  log "both clusters HEALTH_OK: $(elapsed "$t0") s"
   if [[ $PROFILE == default ]]; then
     for site in "${LAB_SITES[@]}"; do
       wait_for "$site rbd-mirror reporting" 90 ceph_mirror_reporting "$site" ||
         { log_tail "$(site_dir "$site")/log/rbd-mirror.log"; die "rbd-mirror on $site is not reporting"; }
     done
   fi
-  log "ceph ready in $(elapsed "$t0") s"
+  log "ceph ready (rbd-mirror reporting): $(elapsed "$t0") s"
 
   lab_json_write
   log "ceph + ssh ready in $(elapsed "$t0") s; lab description: $LAB_DIR/lab.json"

@@ -101,16 +101,7 @@ daemon_stop() {
 
 # children_of PID: direct children (for sshd: one process per open connection).
 children_of() {
-  local parent=$1 d stat ppid rest
-  for d in /proc/[0-9]*; do
-    stat=$(cat "$d/stat" 2>/dev/null) || continue
-    rest=${stat##*) }
-    # rest = "STATE PPID ..."
-    ppid=${rest#* }
-    ppid=${ppid%% *}
-    [[ $ppid == "$parent" ]] && printf '%s\n' "${d#/proc/}"
-  done
-  return 0
+  ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' || true
 }
 
 # wait_for DESC TIMEOUT_SECONDS CMD...: poll CMD once a second until it succeeds, bounded.
