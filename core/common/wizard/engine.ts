@@ -61,6 +61,7 @@ export class WizardEngine<P> {
   private readonly abortCtl = new AbortController2();
   private pauseRequested = false;
   private running = false;
+  private readonly confirmations: Record<string, string> = {};
 
   private constructor(
     private readonly deps: EngineDeps<P>,
@@ -69,6 +70,7 @@ export class WizardEngine<P> {
   ) {
     this.state = reconstruct(records);
     this.runId = this.state.runId;
+    Object.assign(this.confirmations, deps.confirmations ?? {});
     this.cmdCounter = records.filter((r) => r.type === 'command-intent').length;
   }
 
@@ -176,6 +178,11 @@ export class WizardEngine<P> {
     if (!def.manual) throw new WizardInputError(`step ${stepId} is not a manual step`);
     await this.append({ type: 'operator-decision', step: stepId, decision: 'manual-done', ...(note ? { reason: note } : {}), by: this.by });
     this.stepState(stepId).manualDone = true;
+  }
+
+  /** Typed confirmations supplied up front (CLI flags) for steps not reached yet; checked when reached. */
+  supplyConfirmations(map: Record<string, string>): void {
+    Object.assign(this.confirmations, map);
   }
 
   /** Stops after the current step. */
@@ -288,7 +295,7 @@ export class WizardEngine<P> {
     // 2. Typed confirmation of destructive steps.
     if (def.risk === 'destructive' && !st.confirmed) {
       const c = this.confirmationFor(def.id);
-      const supplied = this.deps.confirmations?.[def.id];
+      const supplied = this.confirmations[def.id];
       if (c && supplied !== undefined && supplied === c.expected) {
         await this.append({ type: 'operator-decision', step: def.id, decision: 'confirm', typed: supplied, by: `${this.by} (flag)` });
         st.confirmed = true;

@@ -158,7 +158,10 @@ export class WizardService {
   /** Opens a run (after a crash, a pause or in another process) without driving it. */
   private async open(runId: string, confirmations?: Record<string, string>): Promise<WizardEngine<unknown>> {
     const l = this.live.get(runId);
-    if (l) return l.engine;
+    if (l) {
+      if (confirmations) l.engine.supplyConfirmations(confirmations);
+      return l.engine;
+    }
     const { journal, records } = FileJournal.open(this.dir, runId);
     const st = reconstruct(records);
     const w = wizardOr404(st.wizard);

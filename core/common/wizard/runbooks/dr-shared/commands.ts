@@ -75,7 +75,8 @@ function withOpenrc(role: OpenstackRole, argv: string[]): string[] {
   return role.openrc && !role.cloud ? ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv] : argv;
 }
 const os = (r: OpenstackRole, args: string[]): string[] => withOpenrc(r, ['openstack', ...(r.cloud ? ['--os-cloud', r.cloud] : []), ...args]);
-const cinder = (r: OpenstackRole, args: string[]): string[] => withOpenrc(r, ['cinder', ...(r.cloud ? ['--os-cloud', r.cloud] : []), '--os-volume-api-version', '3.64', ...args]);
+/** python-cinderclient reads no clouds.yaml: the role needs an openrc (checked in preconditions). */
+const cinder = (r: OpenstackRole, args: string[]): string[] => withOpenrc(r, ['cinder', '--os-volume-api-version', '3.64', ...args]);
 const backendHost = (h: string): string => {
   if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/.test(h)) throw new Error(`not a Cinder HOST@BACKEND: ${JSON.stringify(h.slice(0, 80))}`);
   return h;

@@ -16,7 +16,12 @@ cl.connect(timeout=int(tmo))
 CH = 4 << 20
 def opened(io, name, snap):
     im = rbd.Image(io, name, read_only=True)
-    if snap != "-": im.set_snap_by_id(int(snap))
+    try:
+        if snap != "-": im.set_snap_by_id(int(snap))
+    except Exception:
+        # An open image makes rados shutdown wait forever: close it before failing.
+        im.close()
+        raise
     return im
 def digest(im):
     h, size, off = hashlib.sha256(), im.size(), 0
