@@ -1,13 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTopology } from '../../../../core/common/topology/build';
 import { observeCluster, TWO_SITE_INVENTORY } from '../../../../core/common/topology/fixtures.test-support';
 import { evaluateHealth } from '../../../../core/common/topology/health/index';
 import { buildSiteGraph } from './site-graph';
 
-const PAC = join(__dirname, '..', '..', '..', '..', 'core', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
-const f = (n: string): string => readFileSync(join(PAC, n), 'utf8');
+const FIX = import.meta.glob('../../../../core/common/parsers/fixtures/pacific-16.2.15/*.json', { query: '?raw', import: 'default', eager: true });
+const f = (n: string): string => {
+  const text = FIX[`../../../../core/common/parsers/fixtures/pacific-16.2.15/${n}`];
+  if (typeof text !== 'string') throw new Error(`no fixture ${n}`);
+  return text;
+};
 
 describe('site map graph', () => {
   it('two clusters, one two-way peer edge carrying every mirrored pool, stores attached, health colours', () => {
