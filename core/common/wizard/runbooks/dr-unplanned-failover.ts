@@ -184,7 +184,7 @@ const steps: StepDef<P>[] = [
       return { ok: bad.length === 0, evidence: bad.length ? `not primary at ${dir.to(ctx).cluster}: ${bad.map(specOf).join(', ')}` : `${imgs.length} images primary at ${dir.to(ctx).cluster} (rbd info)` };
     },
   },
-  cinderFailoverStep(dir),
+  cinderFailoverStep(dir, 'Failover'),
   {
     id: 'bring-up-workload',
     title: 'Bring the workload up at the survivor',

@@ -268,11 +268,11 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
 }
 
 /** Cinder failover-host (or failback with "default"): the whole backend moves; its driver switches its volumes. */
-export function cinderFailoverStep<P extends SwitchParams>(dir: Direction<P>): StepDef<P> {
+export function cinderFailoverStep<P extends SwitchParams>(dir: Direction<P>, phase = 'Switch-over'): StepDef<P> {
   return {
     id: 'cinder-failover',
     title: 'Cinder failover-host to the other site',
-    phase: 'Switch-over',
+    phase,
     risk: 'change',
     description: 'Every non-replicated volume of the backend goes to error (openstack-facts.md 6); the success message proves nothing, so the backend state and rbd info on the volumes are read back.',
     skipIf: (c) => (c.params.openstack?.cinder ? (dir.backendId(c) ? undefined : 'no Cinder backend id for this direction') : 'no Cinder backend in the parameters'),
