@@ -29,6 +29,8 @@ export interface VaultPort {
   changePassphrase(opts: { current: string; next: string }): Awaitable<VaultStatus>;
   /** Host side only (SSH auth, cloud passwords on stdin); never crosses the contract. */
   getSecret(ref: string): Awaitable<{ value: string }>;
+  /** Opens the vault with a key from the OS keychain, when one is kept there. */
+  unlockWithKeychain?(): Promise<boolean>;
 }
 
 export interface InventoryPort {

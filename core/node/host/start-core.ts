@@ -42,5 +42,12 @@ export async function startCore(o: StartCoreOptions): Promise<HostRuntime> {
       dataDir: home,
     },
   });
+  if (o.vaultKeyStore) {
+    // A missing or unreadable vault file is reported by vault.status in the UI; startup goes on either way.
+    await runtime.services.vault.unlockWithKeychain?.().catch((err: unknown) => {
+      console.warn('keychain unlock failed:', err instanceof Error ? err.message : err);
+      return false;
+    });
+  }
   return runtime;
 }
