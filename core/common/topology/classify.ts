@@ -23,7 +23,10 @@ export function roleOf(state: MirrorState | null, description: string | null): S
 export function modeOfReplay(replay: ReplayInfo | null, parsed?: ParsedDescription): ImageMirrorMode | null {
   if (replay) return replay.kind;
   // "remote image demoted" is what the snapshot-mode replayer says; the journal replayer says "stopped".
-  if (parsed && /remote image demoted/.test(parsed.text)) return 'snapshot';
+  if (parsed && /remote image demoted|non-primary snapshot/.test(parsed.text)) return 'snapshot';
+  // Split-brain wording differs by mode (ceph-facts.md #13): journal "split-brain detected", snapshot "split-brain".
+  if (parsed?.text === 'split-brain') return 'snapshot';
+  if (parsed?.text === 'split-brain detected') return 'journal';
   return null;
 }
 

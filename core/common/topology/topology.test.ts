@@ -62,6 +62,9 @@ describe('model from real captures', () => {
       expect(JSON.stringify(x.evidence)).toMatch(/split-brain/);
     }
     expect(rules(fs)).not.toContain('error:image-error');
+    const m = model(state('08-split-brain'));
+    expect(m.images.find((i) => i.name === 'dr-snap-p1')?.mode).toBe('snapshot');
+    expect(m.images.find((i) => i.name === 'dr-journal-p1')?.mode).toBe('journal');
   });
 
   it('09 resynced: split-brain gone', () => {
