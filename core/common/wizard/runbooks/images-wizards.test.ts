@@ -43,7 +43,7 @@ describe('image wizards', () => {
   it('delete from a store is destructive with the store name typed, and checks clones first', () => {
     const p = imagesDeleteStoreParams.parse({ image: ID, store: 'dcn0' });
     const steps = planWizard(imagesDeleteStoreWizard, p, TWO_SITE_INVENTORY);
-    expect(steps[0]?.commands.map((c) => c.argv.join(' ')).join('\n')).toContain(`rbd children --all images/${ID}@snap`);
+    expect(steps[0]?.commands.map((c) => c.argv.join(' ')).join('\n')).toContain(`children --all images/${ID}@snap`);
     expect(steps[1]).toMatchObject({ risk: 'destructive', confirmation: { expected: 'dcn0' } });
   });
 });
