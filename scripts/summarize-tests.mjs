@@ -18,7 +18,13 @@ for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration']) {
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
+  const suiteFailures = (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
+  failed += suiteFailures;
+  // Unhandled errors fail the run without failing a test: count them too.
+  if (r.success === false && suiteFailures === 0) {
+    console.log(`${name}: the run failed outside any test (unhandled error)`);
+    failed += 1;
+  }
   for (const suite of r.testResults ?? []) {
     for (const t of suite.assertionResults ?? []) {
       if (t.status === 'pending' || t.status === 'skipped' || t.status === 'todo') {

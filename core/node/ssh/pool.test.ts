@@ -24,10 +24,13 @@ let connections = 0;
 let active = 0;
 let maxActive = 0;
 const started: string[] = [];
+const serverErrors: string[] = [];
 
 beforeAll(async () => {
   server = new Server({ hostKeys: [hostKey.private] }, (client) => {
     connections++;
+    // A client that rejects our host key drops the connection during key exchange: expected, kept as evidence.
+    client.on('error', (e: Error) => serverErrors.push(e.message));
     client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
     client.on('ready', () => {
       client.on('session', (accept) => {
