@@ -8,3 +8,4 @@ registerCommand('health', () => import('./health'));
 registerCommand('wizard', () => import('./wizard'));
 registerCommand('vault', () => import('./vault'));
 registerCommand('exec', () => import('./exec'));
+registerCommand('images', () => import('./images'));
