@@ -344,3 +344,35 @@ describe.runIf(lab.profile === 'default')('lab: ceph + ssh (default profile)', (
     });
   });
 });
+
+describe.runIf(lab.profile === 'migration')('lab: ceph + ssh (migration profile)', () => {
+  it('site-a is a plain source: three pools, mirroring disabled, HEALTH_OK', async () => {
+    await pollUntil('site-a HEALTH_OK', 120_000, healthOk('site-a'));
+    for (const pool of ['images', 'volumes', 'vms']) {
+      const info = MirrorPoolInfo.parse(
+        await sshJson(lab, monHost('site-a'), ['rbd', 'mirror', 'pool', 'info', pool, '--format', 'json']),
+      );
+      expect(info.mode, pool).toBe('disabled');
+    }
+  });
+
+  it('site-b is an empty cluster: no rbd pools, HEALTH_OK', async () => {
+    await pollUntil('site-b HEALTH_OK', 120_000, healthOk('site-b'));
+    const pools = z
+      .array(z.object({ pool_name: z.string(), application_metadata: z.record(z.string(), z.unknown()) }))
+      .parse(
+        await sshJson(lab, monHost('site-b'), [
+          'ceph',
+          'osd',
+          'pool',
+          'ls',
+          'detail',
+          '--format',
+          'json',
+          '--connect-timeout',
+          '5',
+        ]),
+      );
+    expect(pools.filter((p) => 'rbd' in p.application_metadata)).toEqual([]);
+  });
+});
