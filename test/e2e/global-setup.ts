@@ -58,6 +58,11 @@ function startSshd(
   writeFileSync(join(dir, `${name}-sshd_config`), `${config}\n`);
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   run('/usr/sbin/sshd', ['-f', join(dir, `${name}-sshd_config`), '-E', join(dir, `${name}-sshd.log`)]);
+  // sshd forks before binding; without a pid file it failed (address in use?) and logged why.
+  const until = Date.now() + 5000;
+  while (!existsSync(pidFile) && Date.now() < until) spawnSync('sleep', ['0.05']);
+  if (!existsSync(pidFile))
+    throw new Error(`sshd ${name} did not start: ${readFileSync(join(dir, `${name}-sshd.log`), 'utf8')}`);
   // "256 SHA256:… e2e-host (ED25519)"
   const fingerprint = run('ssh-keygen', ['-lf', `${hostKey}.pub`]).split(' ')[1] ?? '';
   return { pidFile, fingerprint, clientKey, hostKeyPub: readFileSync(`${hostKey}.pub`, 'utf8') };
@@ -108,12 +113,35 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-e2e-'));
   const home = join(dir, 'home');
   mkdirSync(home, { mode: 0o700 });
-  const sshd = startSshd(dir, 'main', SSH_ADDRESS);
-  const changed = startSshd(dir, 'changed', CHANGED_ADDRESS);
-  const stale = join(dir, 'stale_host_key');
-  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stale', '-f', stale]);
-  const operatorHome = fakeHome(dir, sshd.clientKey, CHANGED_ADDRESS, readFileSync(`${stale}.pub`, 'utf8'));
-  const host = await startHost(home, operatorHome);
+  const pidFiles: string[] = [];
+  const stopSshds = () => {
+    for (const pidFile of pidFiles) {
+      try {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+      } catch (err) {
+        console.error('could not stop an e2e sshd:', err);
+      }
+    }
+  };
+  let sshd: ReturnType<typeof startSshd>;
+  let changed: ReturnType<typeof startSshd>;
+  let host: Awaited<ReturnType<typeof startHost>>;
+  try {
+    sshd = startSshd(dir, 'main', SSH_ADDRESS);
+    pidFiles.push(sshd.pidFile);
+    changed = startSshd(dir, 'changed', CHANGED_ADDRESS);
+    pidFiles.push(changed.pidFile);
+    const stale = join(dir, 'stale_host_key');
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stale', '-f', stale]);
+    const operatorHome = fakeHome(dir, sshd.clientKey, CHANGED_ADDRESS, readFileSync(`${stale}.pub`, 'utf8'));
+    host = await startHost(home, operatorHome);
+  } catch (err) {
+    // Leave nothing listening behind: a stale sshd would answer the next run with the wrong host key.
+    stopSshds();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const screenshots = join(process.cwd(), 'test-results', 'screenshots');
   mkdirSync(screenshots, { recursive: true });
   const state: E2eState = {
@@ -135,14 +163,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   return async () => {
     host.child.kill('SIGTERM');
-    for (const pidFile of [sshd.pidFile, changed.pidFile]) {
-      try {
-        const pid = Number(readFileSync(pidFile, 'utf8').trim());
-        if (pid > 0) process.kill(pid, 'SIGTERM');
-      } catch (err) {
-        console.error('could not stop an e2e sshd:', err);
-      }
-    }
+    stopSshds();
     if (process.env.SWITCHYARD_E2E_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
   };
 }
