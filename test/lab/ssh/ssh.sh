@@ -111,17 +111,17 @@ descendants() {
 # ssh_stop_host NAME [SIGNAL]: stop the listener and the connections it had accepted (a dead host
 # drops its sessions too). TERM waits, then escalates to KILL; KILL is immediate.
 ssh_stop_host() {
-  local name=$1 sig=${2:-TERM} pid kids
+  local name=$1 sig=${2:-TERM} pid kids=()
   pid=$(daemon_pid "sshd-$name") || { rm -f "$(pidfile_of "sshd-$name")"; return 0; }
-  kids=$(descendants "$pid")
+  mapfile -t kids < <(descendants "$pid")
   if [[ $sig == KILL ]]; then
     kill -KILL "$pid" 2>/dev/null || true
-    [[ -n $kids ]] && kill -KILL $kids 2>/dev/null
+    ((${#kids[@]} == 0)) || kill -KILL "${kids[@]}" 2>/dev/null || true
     wait_for "sshd-$name gone" 5 bash -c "! [[ -e /proc/$pid/stat ]] || grep -q ') Z ' /proc/$pid/stat"
     rm -f "$(pidfile_of "sshd-$name")"
   else
     daemon_stop "sshd-$name" 10
-    [[ -n $kids ]] && kill -TERM $kids 2>/dev/null
+    ((${#kids[@]} == 0)) || kill -TERM "${kids[@]}" 2>/dev/null || true
   fi
   return 0
 }
