@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { osImageListLong, osRestInventory, osServerListLong, osVolumeListLong } from '../core/common/commands/openstack';
 import { rbdMirrorImageStatus } from '../core/common/commands/rbd';
-import { parseMirrorPoolStatus, parseRbdLsLong } from '../core/common/parsers/index';
+import { parseMirrorPoolStatus, parseOpenstackRest, parseRbdLsLong } from '../core/common/parsers/index';
 import type { CinderVolume, GlanceImage, NovaServer } from '../core/common/parsers/openstack';
 import { buildTopology, evaluateHealth, glanceMatrix, type ClusterObservation, type OpenstackObservation } from '../core/common/topology/index';
 import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-support';
@@ -165,7 +165,9 @@ async function labBench(dir: string): Promise<void> {
       const r1 = performance.now();
       const cli = await Promise.all([osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) => lab.pool.run(ctl.hostId, a)));
       const r2 = performance.now();
-      console.log(`  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`);
+      const parsed = parseOpenstackRest(rest.stdout);
+      const errs = parsed.ok ? Object.entries(parsed.value.errors).map(([k, v]) => `${k}: ${v.slice(0, 80)}`).join('; ') : parsed.error.message;
+      console.log(`  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`);
     }
     console.log(`  host RSS after lab discovery ${mb(process.memoryUsage().rss)}`);
   } finally {
