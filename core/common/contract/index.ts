@@ -5,12 +5,14 @@
  */
 import type { ClientOf, HandlersOf } from './define';
 import { topologyDomain } from './topology';
+import { imagesDomain } from './images';
 import { wizardDomain, type WizardEvents } from './wizard';
 import { appDomain, auditDomain, hostKeysDomain, inventoryDomain, sshDomain, terminalDomain, vaultDomain, type FoundationEvents } from './foundation';
 
 export * from './define';
 export * from './foundation';
 export * from './topology';
+export * from './images';
 export * from './wizard';
 
 export const contract = {
@@ -22,6 +24,7 @@ export const contract = {
   audit: auditDomain,
   terminal: terminalDomain,
   topology: topologyDomain,
+  images: imagesDomain,
   wizard: wizardDomain,
 } as const;
 

@@ -4,6 +4,7 @@
  * image id and its protected `@snap`, the only thing Nova/Cinder can clone from). Plain data: it crosses the
  * contract.
  */
+import type { SiteUsage } from './usage';
 
 /** What the console calls the cell, from Glance's three properties (importing wins, then failed, then listed). */
 export type CellState = 'present' | 'importing' | 'failed' | 'absent';
@@ -96,4 +97,13 @@ export interface MatrixFilter {
   problemsOnly?: boolean;
   /** Only rows with a copy running somewhere. */
   importingOnly?: boolean;
+}
+
+/** One observation: the matrix, usage risk per site, and what it cost. */
+export interface ImagesSnapshot {
+  matrix: ImageMatrix;
+  usage: SiteUsage[];
+  durationMs: number;
+  /** Remote commands this observation took (bulk: per pool / per cluster, never per image). */
+  commands: number;
 }

@@ -1,6 +1,8 @@
 import { ApiErrorException, type AppInfo, type Handlers } from '../../common/contract/index';
 import type { TerminalManager } from '../terminal/manager';
 import { createTopologyHandlers } from '../topology/handlers';
+import { createImagesHandlers } from '../images/handlers';
+import { ImagesService } from '../images/service';
 import { TopologyService } from '../topology/service';
 import { createWizardHandlers, wizardServiceFor } from '../wizard/handlers';
 import type { CoreServicesPort } from './core-port';
@@ -90,6 +92,13 @@ export function createHandlers(d: HandlerDeps): Handlers<CallContext> {
     },
     topology: createTopologyHandlers(
       new TopologyService({
+        runner: s.ssh,
+        inventory: async () => (await s.inventory.get()).inventory,
+        secret: async (ref) => (await s.vault.getSecret(ref)).value,
+      }),
+    ),
+    images: createImagesHandlers(
+      new ImagesService({
         runner: s.ssh,
         inventory: async () => (await s.inventory.get()).inventory,
         secret: async (ref) => (await s.vault.getSecret(ref)).value,

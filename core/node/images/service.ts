@@ -10,24 +10,25 @@ import type { CommandRunner } from '../../common/ports';
 import { buildImageMatrix } from '../../common/images/matrix';
 import { headProbeArgv, parseHeadProbe } from '../../common/images/format';
 import { glanceOpArgv, GlanceOpError, parseGlanceOp, parseShowResult, type GlanceOp, type GlanceOpResult, type ImageState } from '../../common/images/glance-ops';
-import type { FormatCheck, ImageMatrix } from '../../common/images/model';
+import type { FormatCheck, ImagesSnapshot } from '../../common/images/model';
 import type { ImportTask } from '../../common/images/tasks';
-import { usageRisk, type SiteUsage } from '../../common/images/usage';
+import { usageRisk } from '../../common/images/usage';
 
-export interface ImagesSnapshot {
-  matrix: ImageMatrix;
-  usage: SiteUsage[];
-  durationMs: number;
-  /** Remote commands this observation took (bulk: per pool / per cluster, never per image). */
-  commands: number;
-}
+export type { ImagesSnapshot };
 
 export interface ImagesServiceOptions {
   runner: CommandRunner;
-  inventory(): Promise<Inventory>;
+  inventory(): Promise<Inventory | null>;
   secret?: (ref: string) => Promise<string>;
   now?: () => number;
   execTimeoutMs?: number;
+}
+
+export class ImagesNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImagesNotReadyError';
+  }
 }
 
 class CountingRunner implements CommandRunner {
@@ -43,6 +44,12 @@ export class ImagesService {
   private last: ImagesSnapshot | null = null;
   constructor(private readonly o: ImagesServiceOptions) {}
 
+  private async inventory(): Promise<Inventory> {
+    const inv = await this.o.inventory();
+    if (!inv) throw new ImagesNotReadyError('no valid inventory: fix it in the Inventory view first');
+    return inv;
+  }
+
   /** The last observation, if any (cheap: for the UI's first paint). */
   cached(): ImagesSnapshot | null {
     return this.last;
@@ -52,7 +59,7 @@ export class ImagesService {
   async observe(opts: { formatCheck?: boolean } = {}): Promise<ImagesSnapshot> {
     const now = this.o.now ?? Date.now;
     const t0 = now();
-    const inventory = await this.o.inventory();
+    const inventory = await this.inventory();
     const runner = new CountingRunner(this.o.runner);
     const d = await discoverRaw({ runner, inventory, mode: 'full', openstack: 'auto', now, ...(this.o.secret ? { secret: this.o.secret } : {}), ...(this.o.execTimeoutMs ? { execTimeoutMs: this.o.execTimeoutMs } : {}) });
     const importing = (d.model.openstack?.images ?? []).filter((g) => g.importingToStores.length > 0).map((g) => g.id);
@@ -70,7 +77,7 @@ export class ImagesService {
 
   /** One Glance operation through the controller (password from the vault on stdin when configured). */
   async op(op: GlanceOp, runner: CommandRunner = this.o.runner, inventory?: Inventory): Promise<GlanceOpResult> {
-    const inv = inventory ?? (await this.o.inventory());
+    const inv = inventory ?? (await this.inventory());
     const ctl = controllerHost(inv);
     if (!ctl) throw new GlanceOpError('no host with an openstack-controller role in the inventory', null);
     let stdin: string | undefined;
