@@ -9,3 +9,4 @@ registerCommand('wizard', () => import('./wizard'));
 registerCommand('vault', () => import('./vault'));
 registerCommand('exec', () => import('./exec'));
 registerCommand('images', () => import('./images'));
+registerCommand('dr', () => import('./dr'));
