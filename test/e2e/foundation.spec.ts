@@ -55,6 +55,7 @@ test('operator journey: vault, key, site, host, host key, SSH terminal, audit', 
   await expect(secrets).toContainText('e2e operator key');
   await expect(secrets).toContainText('SHA256:');
   await expect(page.locator('body')).not.toContainText('BEGIN OPENSSH PRIVATE KEY');
+  await page.screenshot({ path: join(state.screenshots, 'foundation-vault.png') });
 
   // 3. Add a site and a host in the inventory editor.
   await page.locator('[data-nav="inventory"]').click();
