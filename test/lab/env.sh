@@ -36,7 +36,7 @@ LAB_POOLS=(images volumes vms)
 # pool -> mirror mode in the default profile
 declare -A LAB_POOL_MIRROR_MODE=([images]=image [volumes]=image [vms]=pool)
 
-LAB_PACKAGES=(ceph-mon ceph-osd ceph-mgr rbd-mirror ceph-common openssh-server sudo jq uuid-runtime iproute2 procps)
+LAB_PACKAGES=(ceph-mon ceph-osd ceph-mgr rbd-mirror ceph-common openssh-server sudo jq uuid-runtime procps)
 
 lab_conf() { printf '%s/%s.conf' "$LAB_CEPH_DIR" "$1"; }
 lab_admin_keyring() { printf '%s/%s.client.admin.keyring' "$LAB_CEPH_DIR" "$1"; }

@@ -155,6 +155,11 @@ ceph_site_build() {
   fi
   ceph_start_mon "$site" || return 1
 
+  local pools=() pools_job
+  if [[ $PROFILE == default || $site == site-a ]]; then pools=("${LAB_POOLS[@]}"); fi
+  ceph_create_pools "$site" "${pools[@]}" &
+  pools_job=$!
+
   if [[ ! -s $dir/mgr/x/keyring ]]; then
     mkdir -p "$dir/mgr/x"
     sceph "$site" auth get-or-create mgr.x mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
@@ -187,20 +192,17 @@ ceph_site_build() {
   fi
   ceph_start_osd "$site" || return 1
 
-  local pools=()
-  if [[ $PROFILE == default || $site == site-a ]]; then pools=("${LAB_POOLS[@]}"); fi
-  local existing p jobs=() j rc=0
-  existing=$(sceph "$site" osd pool ls) || return 1
-  # One CLI start costs 0.3-1 s (more on a loaded machine): create the pools side by side.
-  for p in "${pools[@]}"; do
-    if ! grep -qx -- "$p" <<<"$existing"; then
-      (sceph "$site" osd pool create "$p" 8 8 replicated >/dev/null 2>&1 || { warn "$site: pool create $p"; exit 1; }
-        srbd "$site" pool init "$p" || { warn "$site: rbd pool init $p"; exit 1; }) &
-      jobs+=($!)
-    fi
+  # Pools were created (mon only) while mgr and osd came up; initialising them needs the OSD.
+  wait "$pools_job" || { warn "$site: pool creation failed"; return 1; }
+  local p jobs=() j rc=0 created=()
+  [[ -s $dir/run/pools-created ]] && mapfile -t created <"$dir/run/pools-created"
+  for p in "${created[@]}"; do
+    srbd "$site" pool init "$p" &
+    jobs+=($!)
   done
   for j in "${jobs[@]}"; do wait "$j" || rc=1; done
-  ((rc == 0)) || return 1
+  ((rc == 0)) || { warn "$site: rbd pool init failed"; return 1; }
+  rm -f "$dir/run/pools-created"
   log "$site: mon, mgr, osd running; pools: ${pools[*]:-(none)}"
 }
 
@@ -239,16 +241,16 @@ ceph_mirror_reporting() {
 
 # ceph_mirror_setup: two-way peers on the three pools (default profile). Idempotent.
 ceph_mirror_setup() {
-  local site pool mode cur
+  local site pool jobs=() j rc=0
+  # Six independent (site, pool) settings: side by side.
   for site in "${LAB_SITES[@]}"; do
     for pool in "${LAB_POOLS[@]}"; do
-      mode=${LAB_POOL_MIRROR_MODE[$pool]}
-      cur=$(srbd "$site" mirror pool info "$pool" --format json | jq -r '.mode') || return 1
-      if [[ $cur != "$mode" ]]; then
-        srbd "$site" mirror pool enable "$pool" "$mode" --site-name "$site" || return 1
-      fi
+      ceph_mirror_enable "$site" "$pool" &
+      jobs+=($!)
     done
   done
+  for j in "${jobs[@]}"; do wait "$j" || rc=1; done
+  ((rc == 0)) || return 1
   local need=()
   for pool in "${LAB_POOLS[@]}"; do
     local npeers
@@ -276,16 +278,52 @@ ceph_mirror_setup() {
     done
     rm -f "$token"
   fi
+  jobs=()
   for site in "${LAB_SITES[@]}"; do
-    local n
-    # `schedule ls` exits 2 (ENOENT) with no output when there is no schedule yet.
-    n=$(srbd "$site" mirror snapshot schedule ls --pool images --format json 2>/dev/null | jq 'length') || n=0
-    if ((n == 0)); then
-      # rbd_support (an always-on mgr module) answers only once the fresh mgr is active.
-      wait_for "$site snapshot schedule add" 60 \
-        srbd "$site" mirror snapshot schedule add --pool images "$LAB_SNAPSHOT_SCHEDULE" || return 1
+    ceph_snapshot_schedule "$site" &
+    jobs+=($!)
+  done
+  for j in "${jobs[@]}"; do wait "$j" || rc=1; done
+  return "$rc"
+}
+
+ceph_mirror_enable() {
+  local site=$1 pool=$2 mode cur
+  mode=${LAB_POOL_MIRROR_MODE[$pool]}
+  cur=$(srbd "$site" mirror pool info "$pool" --format json | jq -r '.mode') || return 1
+  if [[ $cur != "$mode" ]]; then
+    srbd "$site" mirror pool enable "$pool" "$mode" --site-name "$site" || return 1
+  fi
+}
+
+ceph_snapshot_schedule() {
+  local site=$1 n
+  # `schedule ls` exits 2 (ENOENT) with no output when there is no schedule yet.
+  n=$(srbd "$site" mirror snapshot schedule ls --pool images --format json 2>/dev/null | jq 'length') || n=0
+  if ((n == 0)); then
+    # rbd_support (an always-on mgr module) answers only once the fresh mgr is active.
+    wait_for "$site snapshot schedule add" 60 \
+      srbd "$site" mirror snapshot schedule add --pool images "$LAB_SNAPSHOT_SCHEDULE" || return 1
+  fi
+}
+
+# ceph_create_pools SITE POOL...: create the missing pools (a mon-only operation: no OSD needed yet) side by
+# side -- one python CLI start costs 0.3-1 s, more on a loaded machine. Records what it created in
+# run/pools-created (appended, so an interrupted run still initialises them next time).
+ceph_create_pools() {
+  local site=$1 dir existing p jobs=() j rc=0
+  shift
+  dir=$(site_dir "$site")
+  existing=$(sceph "$site" osd pool ls) || return 1
+  for p in "$@"; do
+    if ! grep -qx -- "$p" <<<"$existing"; then
+      printf '%s\n' "$p" >>"$dir/run/pools-created"
+      sceph "$site" osd pool create "$p" 8 8 replicated >/dev/null 2>&1 &
+      jobs+=($!)
     fi
   done
+  for j in "${jobs[@]}"; do wait "$j" || rc=1; done
+  return "$rc"
 }
 
 ceph_site_daemons() {
