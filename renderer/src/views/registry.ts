@@ -25,7 +25,7 @@ export interface ViewEntry {
 export const VIEWS: ViewEntry[] = [
   { id: 'topology', title: 'Topology', section: 'Topology', load: () => import('./topology/TopologyView.vue') },
   { id: 'wizards', title: 'Wizards', section: 'Wizards', load: () => import('./wizards/WizardsView.vue') },
-  { id: 'images', title: 'Images', section: 'Images', load: () => import('./PendingView.vue') },
+  { id: 'images', title: 'Images', section: 'Images', load: () => import('./images/ImagesView.vue') },
   {
     id: 'terminals',
     title: 'Terminals',

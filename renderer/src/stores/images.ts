@@ -1,0 +1,133 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { CellState, ImageCell, ImagesSnapshot, MatrixFilter } from '../../../core/common/images/model';
+import { filterMatrix } from '../../../core/common/images/matrix';
+import { copyProgressFor } from '../../../core/common/images/tasks';
+import type { ImageState } from '../../../core/common/images/glance-ops';
+import { api, call, errorMessage } from '../api';
+
+/**
+ * Images view state: the last observation (matrix + usage), the filters, the selection for a copy, and the live
+ * progress of running copies. While any cell is importing, only Glance is polled (one exec for those images,
+ * every 1.5 s); once the copies settle, one full observation re-checks the clusters.
+ */
+export const useImagesStore = defineStore('images', () => {
+  const snapshot = shallowRef<ImagesSnapshot | null>(null);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const filter = ref<MatrixFilter>({ text: '', store: '', states: [], problemsOnly: false, importingOnly: false });
+  const selected = ref<Set<string>>(new Set());
+  const targets = ref<Set<string>>(new Set());
+  /** No default on purpose: the operator chooses (the api-ref contradicts itself on Glance's default). */
+  const allMustSucceed = ref<'' | 'true' | 'false'>('');
+  const lastRun = ref<string | null>(null);
+  const runMessage = ref<string | null>(null);
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const rows = computed(() => {
+    const s = snapshot.value;
+    if (!s) return [];
+    const f: MatrixFilter = { ...filter.value };
+    if (!f.store) delete f.store;
+    return filterMatrix(s.matrix, f);
+  });
+  const importing = computed(() => (snapshot.value?.matrix.rows ?? []).filter((r) => Object.values(r.cells).some((c) => c.importing)).map((r) => r.id));
+
+  async function observe(formatCheck = false): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      snapshot.value = await call(api.images.observe({ formatCheck }));
+    } catch (e) {
+      error.value = errorMessage(e);
+    } finally {
+      loading.value = false;
+    }
+    schedule();
+  }
+
+  async function load(): Promise<void> {
+    const c = await call(api.images.cached()).catch(() => null);
+    if (c) snapshot.value = c;
+    else await observe();
+    schedule();
+  }
+
+  /** Patches the cells of the polled images from Glance's three properties and the newest task per store. */
+  function patch(states: Record<string, ImageState>): void {
+    const s = snapshot.value;
+    if (!s) return;
+    const rowsNext = s.matrix.rows.map((r) => {
+      const st = states[r.id];
+      if (!st?.image) return r;
+      const g = st.image;
+      const cells: Record<string, ImageCell> = {};
+      for (const [store, c] of Object.entries(r.cells)) {
+        const listed = g.stores.includes(store);
+        const imp = g.importingToStores.includes(store);
+        const failed = g.failedImportStores.includes(store);
+        const state: CellState = imp ? 'importing' : listed ? 'present' : failed ? 'failed' : 'absent';
+        cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? { copiedBytes: null, totalBytes: g.size, percent: null, taskStatus: null, taskMessage: null }) : null };
+      }
+      return { ...r, status: g.status, cells };
+    });
+    snapshot.value = { ...s, matrix: { ...s.matrix, rows: rowsNext } };
+  }
+
+  function schedule(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (importing.value.length === 0) return;
+    timer = setTimeout(() => {
+      void poll();
+    }, 1500);
+  }
+
+  async function poll(): Promise<void> {
+    const ids = importing.value;
+    if (ids.length === 0) return;
+    try {
+      patch(await call(api.images.progress({ ids })));
+    } catch (e) {
+      error.value = errorMessage(e);
+    }
+    if (importing.value.length === 0) await observe();
+    else schedule();
+  }
+
+  /** Starts the images-copy wizard for the selection; marks the cells importing at once (Glance lags ~1 s). */
+  async function copySelected(): Promise<void> {
+    if (allMustSucceed.value === '') {
+      error.value = 'choose whether all stores must succeed';
+      return;
+    }
+    const images = [...selected.value];
+    const stores = [...targets.value];
+    try {
+      const st = await call(api.wizard.start({ wizard: 'images-copy', params: { images, stores, allStoresMustSucceed: allMustSucceed.value === 'true', pollSec: 1 } }));
+      lastRun.value = st.runId;
+      runMessage.value = `copy run ${st.runId}: ${st.status}`;
+      const s = snapshot.value;
+      if (s) {
+        const rowsNext = s.matrix.rows.map((r) =>
+          images.includes(r.id)
+            ? { ...r, cells: Object.fromEntries(Object.entries(r.cells).map(([k, c]) => [k, stores.includes(k) && c.state !== 'present' ? { ...c, importing: true, state: 'importing' as const, progress: { copiedBytes: null, totalBytes: r.size, percent: null, taskStatus: 'starting', taskMessage: null } } : c])) }
+            : r,
+        );
+        snapshot.value = { ...s, matrix: { ...s.matrix, rows: rowsNext } };
+      }
+      schedule();
+    } catch (e) {
+      error.value = errorMessage(e);
+    }
+  }
+
+  function toggle(set: Set<string>, v: string): Set<string> {
+    const n = new Set(set);
+    if (n.has(v)) n.delete(v);
+    else n.add(v);
+    return n;
+  }
+
+  return { snapshot, loading, error, filter, rows, importing, selected, targets, allMustSucceed, lastRun, runMessage, observe, load, poll, copySelected, toggle };
+});

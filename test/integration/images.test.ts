@@ -1,0 +1,185 @@
+/**
+ * Image distribution on the real lab (test/lab/lab.sh with OpenStack: Glance stores central = site-a/images,
+ * dcn0 = site-b/images, dcn1 = file store). Everything here uses images this test creates and removes: an import
+ * into central+dcn0, an import into central then a copy to dcn0+dcn1, a refused store delete while a clone
+ * exists in site-b and an accepted one after it is gone, deactivate/reactivate, and a qcow2 file planted as raw
+ * (the import wizard refuses it; planted directly, the format check flags it). The lab's state is checked
+ * independently afterwards with the `rbd` and `openstack` CLIs. Skipped without a lab with OpenStack.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteArg } from '../../core/common/commands/quote';
+import type { RunState } from '../../core/common/wizard/journal';
+import { ImagesService } from '../../core/node/images/service';
+import { WizardService } from '../../core/node/wizard/service';
+import { labDir, openTopologyLab, type TopologyLab } from './support/topology-lab';
+
+const dir = labDir();
+const tag = `swy-h8-${Date.now().toString(36)}`;
+const RAW = `/tmp/${tag}.raw`;
+const QCOW = `/tmp/${tag}.qcow2`;
+
+describe.skipIf(!dir)('images on the real lab', () => {
+  let lab: TopologyLab;
+  let wiz: WizardService;
+  let svc: ImagesService;
+  let openrc = '';
+  const created: string[] = [];
+  const ctl = (argv: string[]) => lab.pool.run('controller', argv, { timeoutMs: 300_000 });
+  const osCli = async (args: string[]): Promise<Record<string, unknown>> => {
+    const r = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec "$@"`, 'sh', 'openstack', ...args, '-f', 'json']);
+    if (r.exitCode !== 0) throw new Error(`openstack ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const storesOf = async (id: string): Promise<string[]> => {
+    const s = await osCli(['image', 'show', id]);
+    const props = (s['properties'] ?? {}) as Record<string, unknown>;
+    return String(props['stores'] ?? s['stores'] ?? '').split(',').filter((x) => x !== '').sort();
+  };
+  const rbd = async (site: string, ...args: string[]): Promise<string> => {
+    const c = lab.lab.clusters.find((x) => x.name === site);
+    if (!c) throw new Error(site);
+    const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, ...args]);
+    if (r.exitCode !== 0) throw new Error(`rbd ${args.join(' ')} on ${site}: ${r.stderr}`);
+    return r.stdout;
+  };
+  /** Independent check: the object and its protected @snap in that cluster. */
+  const rbdHas = async (site: string, id: string): Promise<string> => {
+    const rows = JSON.parse(await rbd(site, 'ls', '-l', 'images', '--format', 'json')) as { image: string; snapshot?: string; protected?: string }[];
+    const mine = rows.filter((r) => r.image === id);
+    if (mine.length === 0) return 'absent';
+    return mine.some((r) => r.snapshot === 'snap' && r.protected === 'true') ? 'object+protected-snap' : 'object-only';
+  };
+  const run = async (id: string, params: unknown, confirmations?: Record<string, string>): Promise<RunState> => wiz.start(id, params, confirmations ? { confirmations } : {});
+  const importRaw = async (name: string, stores: string[]): Promise<string> => {
+    const st = await run('images-import', { name, diskFormat: 'raw', sourcePath: RAW, stores, allStoresMustSucceed: true, pollSec: 1 });
+    expect(st.status, st.lastMessage).toBe('succeeded');
+    const id = wiz.detail(st.runId).state.facts['imageId'];
+    expect(typeof id).toBe('string');
+    created.push(id as string);
+    return id as string;
+  };
+
+  beforeAll(async () => {
+    lab = await openTopologyLab(dir ?? '');
+    const osj = JSON.parse((await import('node:fs')).readFileSync(join(dir ?? '', 'openstack.json'), 'utf8')) as { client: { openrc: string } };
+    openrc = osj.client.openrc;
+    const home = mkdtempSync(join(tmpdir(), 'swy-h8-wiz-'));
+    wiz = new WizardService({ home, runner: lab.pool, operator: 'test', inventory: () => Promise.resolve(lab.inventory) });
+    svc = new ImagesService({ runner: lab.pool, inventory: () => Promise.resolve(lab.inventory) });
+    // 16 MiB raw disk: an MBR boot signature, random data; and the same converted to qcow2 (planted as raw below).
+    const mk = await ctl([
+      'sh',
+      '-c',
+      'head -c 16777216 /dev/urandom > "$1" && printf "\\125\\252" | dd of="$1" bs=1 seek=510 conv=notrunc status=none && dd if=/dev/zero of="$1" bs=4 count=1 conv=notrunc status=none && qemu-img convert -f raw -O qcow2 "$1" "$2"',
+      'sh',
+      RAW,
+      QCOW,
+    ]);
+    expect(mk.exitCode, mk.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const id of created) await svc.op({ op: 'delete', id }, lab.pool, lab.inventory).catch(() => null);
+    await rbd('site-b', 'rm', '--no-progress', `vms/${tag}-clone`).catch(() => '');
+    await ctl(['rm', '-f', RAW, QCOW]).catch(() => null);
+    // Independently: nothing of ours is left in either cluster.
+    for (const site of ['site-a', 'site-b']) {
+      const rows = JSON.parse(await rbd(site, 'ls', '-l', 'images', '--format', 'json').catch(() => '[]')) as { image: string }[];
+      expect(rows.filter((r) => created.includes(r.image)), `${site} images left`).toEqual([]);
+    }
+    wiz?.close();
+    lab?.close();
+  }, 300_000);
+
+  it('imports into central and dcn0 at once; both clusters hold object + protected snap', async () => {
+    const id = await importRaw(`${tag}-multi`, ['central', 'dcn0']);
+    expect(await storesOf(id)).toEqual(['central', 'dcn0']);
+    expect(await rbdHas('site-a', id)).toBe('object+protected-snap');
+    expect(await rbdHas('site-b', id)).toBe('object+protected-snap');
+    const snap = await svc.observe();
+    const row = snap.matrix.rows.find((r) => r.id === id);
+    expect(row?.cells['central']).toMatchObject({ state: 'present', data: 'ok' });
+    expect(row?.cells['dcn0']).toMatchObject({ state: 'present', data: 'ok' });
+    expect(row?.cells['dcn1']).toMatchObject({ state: 'absent', data: 'file-store' });
+    console.log(`matrix: ${snap.matrix.rows.length} images × ${snap.matrix.stores.length} stores in ${snap.durationMs} ms, ${snap.commands} remote commands`);
+  }, 300_000);
+
+  it('copies to dcn0 and dcn1 with copy-image, then refuses a store delete while a clone exists, accepts it after', async () => {
+    const id = await importRaw(`${tag}-copy`, ['central']);
+    expect(await rbdHas('site-b', id)).toBe('absent');
+    const t0 = Date.now();
+    const st = await run('images-copy', { images: [id], stores: ['dcn0', 'dcn1'], allStoresMustSucceed: false, pollSec: 1 });
+    expect(st.status, st.lastMessage).toBe('succeeded');
+    console.log(`copy-image 16 MiB to dcn0+dcn1: ${Date.now() - t0} ms`);
+    const d = wiz.detail(st.runId);
+    const ver = d.records.filter((r) => r.type === 'verified');
+    expect(JSON.stringify(ver)).toContain('object+protected');
+    expect(await storesOf(id)).toEqual(['central', 'dcn0', 'dcn1']);
+    expect(await rbdHas('site-b', id)).toBe('object+protected-snap');
+
+    // A clone in site-b (as Nova makes for a server disk) pins the dcn0 copy.
+    await rbd('site-b', 'clone', `images/${id}@snap`, `vms/${tag}-clone`);
+    const m = await svc.observe();
+    expect(m.matrix.rows.find((r) => r.id === id)?.cells['dcn0']?.clones).toBe(1);
+    expect(m.usage.find((u) => u.site === 'site-b')?.clones.some((c) => c.name === `${tag}-clone` && c.parentStore === 'dcn0')).toBe(true);
+    const refused = await run('images-delete-store', { image: id, store: 'dcn0' }, { 'delete-from-store': 'dcn0' });
+    expect(refused.status).toBe('failed');
+    expect(refused.lastMessage).toMatch(/no clones in site-b/);
+    expect(await storesOf(id)).toEqual(['central', 'dcn0', 'dcn1']);
+    expect(await rbdHas('site-b', id)).toBe('object+protected-snap');
+
+    // Wrong typed confirmation: nothing happens.
+    await rbd('site-b', 'rm', '--no-progress', `vms/${tag}-clone`);
+    const wrong = await run('images-delete-store', { image: id, store: 'dcn0' }, { 'delete-from-store': 'dcn1' });
+    expect(wrong.status).toBe('waiting-confirmation');
+    expect(await storesOf(id)).toEqual(['central', 'dcn0', 'dcn1']);
+    await wiz.confirm(wrong.runId, 'delete-from-store', 'dcn0');
+    const ok = await wiz.resume(wrong.runId);
+    expect(ok.status, ok.lastMessage).toBe('succeeded');
+    expect(await storesOf(id)).toEqual(['central', 'dcn1']);
+    expect(await rbdHas('site-b', id)).toBe('absent');
+    expect(await rbdHas('site-a', id)).toBe('object+protected-snap');
+  }, 600_000);
+
+  it('deactivates and reactivates; copy-image of a deactivated image is refused with Glance\'s words', async () => {
+    const id = created[0] ?? '';
+    const d = await run('images-activation', { image: id, action: 'deactivate' });
+    expect(d.status, d.lastMessage).toBe('succeeded');
+    expect((await osCli(['image', 'show', id]))['status']).toBe('deactivated');
+    const c = await run('images-copy', { images: [id], stores: ['dcn1'], allStoresMustSucceed: true });
+    expect(c.status).toBe('failed');
+    expect(JSON.stringify(wiz.detail(c.runId).records)).toContain("can only be used on an image with status 'active'");
+    const r = await run('images-activation', { image: id, action: 'reactivate' });
+    expect(r.status, r.lastMessage).toBe('succeeded');
+    expect((await osCli(['image', 'show', id]))['status']).toBe('active');
+  }, 300_000);
+
+  it('a qcow2 file declared raw: the import wizard refuses it; planted anyway, the format check flags it', async () => {
+    const st = await run('images-import', { name: `${tag}-bad`, diskFormat: 'raw', sourcePath: QCOW, stores: ['central'], allStoresMustSucceed: true });
+    expect(st.status).toBe('failed');
+    expect(JSON.stringify(wiz.detail(st.runId).records)).toContain('declared raw but the file is qcow2');
+    const planted = await svc.op({ op: 'create-import', name: `${tag}-bad`, diskFormat: 'raw', containerFormat: 'bare', sourcePath: QCOW, stores: ['central'], allStoresMustSucceed: true }, lab.pool, lab.inventory);
+    const id = (planted.result as { id: string }).id;
+    created.push(id);
+    expect(planted.ok, planted.message ?? '').toBe(true);
+    let stores: string[] = [];
+    for (let i = 0; i < 60 && !stores.includes('central'); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      stores = await storesOf(id);
+    }
+    expect(await rbdHas('site-a', id)).toBe('object+protected-snap');
+    const snap = await svc.observe({ formatCheck: true });
+    const bad = snap.matrix.rows.find((r) => r.id === id);
+    expect(bad?.format).toMatchObject({ declared: 'raw', detected: 'qcow2', mislabelled: true });
+    expect(bad?.problems.join()).toContain('declared raw but the data is qcow2');
+    const good = snap.matrix.rows.find((r) => r.id === created[0]);
+    expect(good?.format).toMatchObject({ detected: 'raw', mislabelled: false });
+    // Independently: the first bytes of the RBD object are the qcow2 magic.
+    const c = lab.lab.clusters.find((x) => x.name === 'site-a');
+    const head = await lab.onSite('site-a', ['sh', '-c', 'rbd --conf "$1" --keyring "$2" export --no-progress "$3" - | head -c 4 | od -An -tx1', 'sh', c?.confPath ?? '', c?.keyringPath ?? '', `images/${id}@snap`]);
+    expect(head.stdout.replace(/\s/g, '')).toBe('514649fb');
+  }, 300_000);
+});
