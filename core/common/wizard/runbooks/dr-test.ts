@@ -154,6 +154,32 @@ const steps: StepDef<P>[] = [
     },
   },
   {
+    id: 'wait-replicated',
+    title: 'Wait until the DR site holds a replicated point of every image',
+    phase: 'Prepare',
+    risk: 'read',
+    description: 'Journal: caught up (0 entries behind); snapshot: a complete non-primary mirror snapshot exists. Status is published ~30 s late (ceph-facts.md 5): bounded polling, not a failure.',
+    plan: (c) => [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].map((p) => ({ host: sec(c).host, argv: dr.mirrorPoolStatus(sec(c).target, p), note: 'polled' })),
+    execute: () => Promise.resolve(),
+    wait: {
+      intervalMs: 3000,
+      timeoutMs: 1_800_000,
+      timeoutFrom: (c) => c.params.timeouts.catchUpSec * 1000,
+      poll: async (ctx) => {
+        const imgs = drFacts(ctx.facts).images ?? [];
+        const st = await statuses(ctx, sec(ctx), imgs);
+        const ready = await pool(imgs, 4, async (i) => {
+          if (i.mode === 'journal') return caughtUp(st.get(specOf(i)), 'journal');
+          const snaps = await snapList(ctx, sec(ctx), i, { purpose: 'poll' });
+          return snaps.some((x) => x.namespaceType === 'mirror' && x.mirrorState === 'non-primary' && x.complete === true);
+        });
+        const waiting = imgs.filter((_, k) => !ready[k]);
+        return { done: waiting.length === 0, progress: { done: imgs.length - waiting.length, total: imgs.length, message: `${imgs.length - waiting.length}/${imgs.length} have a replicated point at ${sec(ctx).cluster}` }, evidence: waiting.map((i) => `${specOf(i)}: ${st.get(specOf(i))?.description ?? 'no status'}`).join('\n') };
+      },
+    },
+    verify: (ctx) => Promise.resolve({ ok: true, evidence: `${(drFacts(ctx.facts).images ?? []).length} images have a replicated point at ${sec(ctx).cluster}` }),
+  },
+  {
     id: 'make-copies',
     title: 'Copy the latest replicated state into isolated images at the DR site',
     phase: 'Test',

@@ -181,7 +181,7 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
       verify: async (ctx) => {
         const flags = await primaryFlags(ctx, dir.from(ctx), dir.to(ctx), wizardOwned(ctx.facts));
         const bad = flags.filter((x) => x.a !== false || x.b !== true);
-        return { ok: bad.length === 0, evidence: bad.length ? `not primary at ${dir.to(ctx).cluster} only: ${bad.map((x) => `${specOf(x.image)} (${dir.from(ctx).cluster} ${String(x.a)}, ${dir.to(ctx).cluster} ${String(x.b)})`).join('; ')}` : `${flags.length} images primary at ${dir.to(ctx).cluster} only` };
+        return { ok: bad.length === 0, facts: { promotedAt: ctx.clock.now() }, evidence: bad.length ? `not primary at ${dir.to(ctx).cluster} only: ${bad.map((x) => `${specOf(x.image)} (${dir.from(ctx).cluster} ${String(x.a)}, ${dir.to(ctx).cluster} ${String(x.b)})`).join('; ')}` : `${flags.length} images primary at ${dir.to(ctx).cluster} only` };
       },
     },
     cinderFailoverStep(dir),
@@ -215,7 +215,7 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
         const cloud = await cloudState(ctx);
         const want = drFacts(ctx.facts).serversToStart ?? [];
         const bad = want.filter((id) => cloud?.servers.find((s) => s.id === id)?.status !== 'ACTIVE');
-        return { ok: bad.length === 0, evidence: bad.length ? `not ACTIVE: ${bad.join(', ')}` : `${want.length} servers ACTIVE` };
+        return { ok: bad.length === 0, facts: { upAt: ctx.clock.now() }, evidence: bad.length ? `not ACTIVE: ${bad.join(', ')}` : `${want.length} servers ACTIVE` };
       },
     },
     azStep(),
@@ -253,10 +253,12 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
         const flags = await primaryFlags(ctx, dir.from(ctx), dir.to(ctx), images(ctx));
         const bad = flags.filter((x) => x.a !== false || x.b !== true);
         const f = drFacts(ctx.facts);
-        const rtoMs = f.switchStartedAt !== undefined ? ctx.clock.now() - f.switchStartedAt : null;
+        // RTO: from the first stop/demote until the last of promote, Cinder failover and servers up was verified.
+        const ends = ['promotedAt', 'cinderAt', 'upAt'].map((k) => ctx.facts[k]).filter((x): x is number => typeof x === 'number');
+        const rtoMs = f.switchStartedAt !== undefined && ends.length ? Math.max(...ends) - f.switchStartedAt : null;
         const sums = Object.keys(f.sumsFrom ?? {}).length;
         const rpo = `RPO 0: every image showed the demotion at ${dir.to(ctx).cluster} before the promote${sums ? `, ${sums} checksums equal` : ''}`;
-        const rto = `RTO ${rtoMs === null ? '?' : `${Math.round(rtoMs / 100) / 10} s`} (first stop/demote until verified)`;
+        const rto = `RTO ${rtoMs === null ? '?' : `${Math.round(rtoMs / 100) / 10} s`} (first stop/demote until promoted, failed over and started)`;
         return {
           ok: bad.length === 0,
           evidence: bad.length ? `wrong primary flags: ${bad.map((x) => `${specOf(x.image)} (${dir.from(ctx).cluster} ${String(x.a)}, ${dir.to(ctx).cluster} ${String(x.b)})`).join('; ')}` : `${flags.length} images: mirroring.primary true at ${dir.to(ctx).cluster}, false at ${dir.from(ctx).cluster}. ${rto}. ${rpo}.`,
@@ -310,6 +312,7 @@ export function cinderFailoverStep<P extends SwitchParams>(dir: Direction<P>, ph
       const ok = backendAt(s, id) && bad.length === 0 && badVols.length === 0;
       return {
         ok,
+        facts: { cinderAt: ctx.clock.now() },
         evidence: `backend ${s?.host ?? '?'} replication ${s?.replicationStatus ?? '?'} active ${s?.activeBackendId || '-'}; ${vols.length - bad.length}/${vols.length} volumes primary at ${dir.to(ctx).cluster}${bad.length ? ` (not: ${bad.map((x) => specOf(x.i)).join(', ')})` : ''}${badVols.length ? `; replication_status not ${want}: ${badVols.map(specOf).join(', ')}` : ''}`,
       };
     },
