@@ -100,8 +100,13 @@ export async function run(): Promise<void> {
         ms = Date.now() - started;
         break;
       }
-      if (Date.now() - started > 180_000)
-        throw new Error(`gave up after 180 s: ${rendered} of ${target} characters rendered`);
+      if (Date.now() - started > 180_000) {
+        ms = Date.now() - started;
+        console.log(
+          `  gave up after 180 s with ${rendered - before} of ${expected} characters rendered (overloaded machine? see uptime)`,
+        );
+        break;
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
     const renderer = await page.evaluate((tid) => window.__switchyardTerminals?.renderer(tid) ?? '?', id);
