@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,15 +13,19 @@ import { API_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from './token';
 const c = { demo: { add: method<number>()(z.tuple([z.number(), z.number()])) } };
 const events = new EventBus();
 let host: LocalHost;
+let dir = '';
 const gone: string[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-host-'));
+  dir = mkdtempSync(join(tmpdir(), 'sy-host-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
   const dispatch = createDispatcher(c, { demo: { add: async (_ctx, a, b) => a + b } });
   host = await startLocalHost({ dispatch, events, rendererDir: dir, onClientGone: (id) => gone.push(id) });
 });
-afterAll(async () => host.close());
+afterAll(async () => {
+  await host.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function connect(opts: { token?: string | null; origin?: string | null; host?: string }): Promise<WebSocket> {
   const protocols = [API_PROTOCOL];
