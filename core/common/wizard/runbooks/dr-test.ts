@@ -85,32 +85,47 @@ async function copyOne(ctx: C, i: DrImage, attempt = 1): Promise<CopyRecord> {
   const s = sec(ctx);
   const p = prim(ctx);
   const dest = copyName(tagOf(ctx), i);
-  let drSnapId: number | null = null;
-  let primarySnapId: number | null = null;
-  let pointTime: string | null = null;
-  if (i.mode === 'snapshot') {
-    const snaps = (await snapList(ctx, s, i)).filter((x) => x.namespaceType === 'mirror' && x.mirrorState === 'non-primary' && x.complete === true);
-    const last = snaps[snaps.length - 1];
-    if (!last || last.id === null) throw new StepFailedError(`${specOf(i)}: no complete non-primary mirror snapshot at ${s.cluster} yet`);
-    drSnapId = last.id;
-    pointTime = last.timestamp;
+  const lastPoint = async (): Promise<{ id: number; primary: number; at: string | null } | null> => {
     const r = await ctx.run(s.host, dr.snapLsAll(s.target, i.pool, i.name), { purpose: 'verify' });
-    const m = /"id":\s*(\d+)[^{}]*?"namespace":\s*\{[^}]*"primary_snap_id":\s*(\d+)/g;
-    for (const x of r.stdout.matchAll(m)) if (Number(x[1]) === drSnapId) primarySnapId = Number(x[2]);
-    if (primarySnapId === null) throw new StepFailedError(`${specOf(i)}: snapshot ${drSnapId} names no primary snapshot`, r.stdout.slice(0, 600));
-  } else {
-    const st = await statuses(ctx, s, [i], { purpose: 'verify' });
-    if (!caughtUp(st.get(specOf(i)), 'journal')) throw new StepFailedError(`${specOf(i)}: replica at ${s.cluster} is not caught up (${st.get(specOf(i))?.description ?? 'no status'})`);
+    if (r.exitCode !== 0) throw new StepFailedError(`rbd snap ls ${specOf(i)} at ${s.cluster} failed`, r.stderr.slice(-600));
+    let best: { id: number; primary: number; at: string | null } | null = null;
+    for (const x of (JSON.parse(r.stdout || '[]') as { id?: number; timestamp?: string; namespace?: { type?: string; state?: string; complete?: boolean; primary_snap_id?: number } }[])) {
+      const n = x.namespace;
+      if (n?.type === 'mirror' && n.state === 'non-primary' && n.complete === true && typeof x.id === 'number' && typeof n.primary_snap_id === 'number' && (!best || x.id > best.id)) best = { id: x.id, primary: n.primary_snap_id, at: x.timestamp ?? null };
+    }
+    return best;
+  };
+  const idle = async (): Promise<boolean> => {
+    const st = (await statuses(ctx, s, [i], { purpose: 'verify' })).get(specOf(i));
+    return i.mode === 'journal' ? caughtUp(st, 'journal') : st?.parsed.replay?.kind === 'snapshot' && st.parsed.replay.replayState === 'idle';
+  };
+  // The copy reads the replica's head while it is idle: it then equals the last complete mirror snapshot. (Reading
+  // that snapshot by id is not enough: the bootstrap snapshot of a freshly synced image reads back as zeros.)
+  const before = i.mode === 'snapshot' ? await lastPoint() : null;
+  if (i.mode === 'snapshot' && !before) throw new StepFailedError(`${specOf(i)}: no complete non-primary mirror snapshot at ${s.cluster} yet`);
+  if (!(await idle())) {
+    if (attempt < 5) {
+      await ctx.clock.sleep(5000, ctx.signal);
+      return copyOne(ctx, i, attempt + 1);
+    }
+    throw new StepFailedError(`${specOf(i)}: replica at ${s.cluster} is not idle/caught up`);
   }
+  const drSnapId = before?.id ?? null;
+  const primarySnapId = before?.primary ?? null;
+  const pointTime = before?.at ?? null;
   const prSha = ctx.params.checksums ? await ctx.run(p.host, dr.snapSha(p.target, i.pool, i.name, primarySnapId), { purpose: 'verify', timeoutMs: 3_600_000, note: `primary ${primarySnapId === null ? 'head' : `snapshot ${primarySnapId}`}` }) : null;
-  const cp = await ctx.run(s.host, dr.snapCopy(s.target, i.pool, i.name, drSnapId, destPool(ctx, i), dest), { timeoutMs: 3_600_000, okExitCodes: [1], note: `isolated copy of ${specOf(i)}` });
-  // The scheduler prunes old mirror snapshots: a point that vanished between listing and reading is picked again.
-  const vanished = (t: string): boolean => /ImageNotFound|No such file|error setting image/.test(t);
-  if ((cp.exitCode !== 0 && vanished(cp.stderr)) || (prSha && prSha.exitCode !== 0 && vanished(prSha.stderr))) {
-    if (attempt < 3) return copyOne(ctx, i, attempt + 1);
-  }
+  const cp = await ctx.run(s.host, dr.snapCopy(s.target, i.pool, i.name, null, destPool(ctx, i), dest), { timeoutMs: 3_600_000, note: `isolated copy of ${specOf(i)}` });
   if (cp.exitCode !== 0) throw new StepFailedError(`copy of ${specOf(i)} failed (exit ${cp.exitCode ?? 'none'})`, cp.stderr.slice(-1200));
-  if (prSha && prSha.exitCode !== 0) throw new StepFailedError(`checksum of ${specOf(i)} at ${p.cluster} failed`, prSha.stderr.slice(-1200));
+  if (prSha && prSha.exitCode !== 0) {
+    // The scheduler prunes old primary mirror snapshots: a point that vanished is picked again.
+    if (/ImageNotFound|error setting image/.test(prSha.stderr) && attempt < 5) return copyOne(ctx, i, attempt + 1);
+    throw new StepFailedError(`checksum of ${specOf(i)} at ${p.cluster} failed`, prSha.stderr.slice(-1200));
+  }
+  // A sync that started during the copy moved the head past the point: copy again.
+  if (i.mode === 'snapshot') {
+    const after = await lastPoint();
+    if ((after?.id !== before?.id || !(await idle())) && attempt < 5) return copyOne(ctx, i, attempt + 1);
+  }
   return {
     image: specOf(i),
     copy: `${destPool(ctx, i)}/${dest}`,
@@ -120,7 +135,7 @@ async function copyOne(ctx: C, i: DrImage, attempt = 1): Promise<CopyRecord> {
     pointTime,
     copySha: parseSha(cp.stdout),
     primarySha: prSha ? parseSha(prSha.stdout) : null,
-    note: i.mode === 'journal' ? 'journal mode: the caught-up replica head against the primary head (a write in between shows as a difference)' : `snapshot mode: mirror snapshot ${drSnapId} = primary snapshot ${primarySnapId}`,
+    note: i.mode === 'journal' ? 'journal mode: the caught-up replica head against the primary head (a write in between shows as a difference)' : `snapshot mode: idle replica at mirror snapshot ${drSnapId ?? '?'} against primary snapshot ${primarySnapId ?? '?'}`,
   };
 }
 
@@ -184,7 +199,7 @@ const steps: StepDef<P>[] = [
     title: 'Copy the latest replicated state into isolated images at the DR site',
     phase: 'Test',
     risk: 'change',
-    plan: (c) => (drFacts(c.facts).images ?? []).map((i) => ({ host: sec(c).host, argv: dr.snapCopy(sec(c).target, i.pool, i.name, i.mode === 'snapshot' ? 0 : null, destPool(c, i), copyName(tagOf(c), i)), placeholder: i.mode === 'snapshot', note: i.mode === 'snapshot' ? 'snapshot id picked at run time (latest complete non-primary mirror snapshot)' : 'caught-up head' })),
+    plan: (c) => (drFacts(c.facts).images ?? []).map((i) => ({ host: sec(c).host, argv: dr.snapCopy(sec(c).target, i.pool, i.name, null, destPool(c, i), copyName(tagOf(c), i)), note: i.mode === 'snapshot' ? 'the idle replica = its latest complete mirror snapshot (checked before and after)' : 'the caught-up replica' })),
     execute: async (ctx) => {
       const imgs = drFacts(ctx.facts).images ?? [];
       const out: CopyRecord[] = [];

@@ -124,7 +124,7 @@ describe('DR wizards are registered and their plans are exact', () => {
     const plan = planWizard(drTestWizard, params, inventory, { images: [images[1]], tag: 'abc' });
     const copy = plan.find((s) => s.id === 'make-copies')?.commands[0];
     expect(copy?.host).toBe('mon-b');
-    expect(copy?.argv.slice(-6)).toEqual(['copy', 'images', 'dr-snap-p1', '0', 'images', 'swy-drtest-abc-dr-snap-p1']);
+    expect(copy?.argv.slice(-6)).toEqual(['copy', 'images', 'dr-snap-p1', '-', 'images', 'swy-drtest-abc-dr-snap-p1']);
     expect(argvOf(plan, 'cleanup')).toEqual(['mon-b: rbd --conf /etc/ceph/b.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 rm --no-progress images/swy-drtest-abc-dr-snap-p1']);
     expect(plan.every((s) => s.risk !== 'destructive')).toBe(true);
   });
