@@ -82,8 +82,13 @@ ssh_write_host() {
       printf 'SetEnv CEPH_CONF=%s\n' "$(lab_conf "$site")"
     fi
   } >"$dir/sshd_config.tmp"
-  mv "$dir/sshd_config.tmp" "$dir/sshd_config"
-  /usr/sbin/sshd -t -f "$dir/sshd_config" || die "sshd config for $name is invalid ($dir/sshd_config)"
+  /usr/sbin/sshd -t -f "$dir/sshd_config.tmp" || die "sshd config for $name is invalid ($dir/sshd_config.tmp)"
+  if cmp -s "$dir/sshd_config.tmp" "$dir/sshd_config"; then
+    rm -f "$dir/sshd_config.tmp"
+  else
+    mv "$dir/sshd_config.tmp" "$dir/sshd_config"
+    touch "$dir/.config-changed"   # a running sshd rereads it (SIGHUP) in ssh_start_host
+  fi
 }
 
 ssh_listening() { timeout 2 bash -c ": </dev/tcp/$1/$2" 2>/dev/null; }
@@ -93,6 +98,12 @@ ssh_start_host() {
   dir=$(host_dir "$name")
   mkdir -p /run/sshd
   chmod 0755 /run/sshd
+  local pid
+  if [[ -f $dir/.config-changed ]] && pid=$(daemon_pid "sshd-$name"); then
+    # sshd re-executes itself on SIGHUP (same pid) and reads the new config; sessions stay.
+    kill -HUP "$pid"
+  fi
+  rm -f "$dir/.config-changed"
   daemon_start "sshd-$name" "$dir/sshd.stdout" "$dir" \
     /usr/sbin/sshd -D -f "$dir/sshd_config" -E "$dir/sshd.log" || { log_tail "$dir/sshd.log"; return 1; }
   wait_for "sshd $name on ${LAB_HOST_IP[$name]}:$LAB_SSH_PORT" 15 ssh_listening "${LAB_HOST_IP[$name]}" "$LAB_SSH_PORT" ||
