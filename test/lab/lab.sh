@@ -122,9 +122,13 @@ cmd_up() {
   fi
   if [[ $PROFILE == default ]]; then
     ceph_mirror_setup >"$LAB_LOG_DIR/mirror-setup.log" 2>&1 || { log_tail "$LAB_LOG_DIR/mirror-setup.log"; die "mirror setup failed"; }
+    # Each start runs in a subshell (daemon pids never become children of this shell).
+    local mpids=() j
     for site in "${LAB_SITES[@]}"; do
-      ceph_start_mirror "$site" || die "rbd-mirror on $site failed to start"
+      (ceph_start_mirror "$site") &
+      mpids+=($!)
     done
+    for j in "${mpids[@]}"; do wait "$j" || die "an rbd-mirror failed to start (see above)"; done
     log "mirroring configured, rbd-mirror started: $(elapsed "$t0") s"
   fi
   for site in "${LAB_SITES[@]}"; do
