@@ -7,7 +7,12 @@
  * with site-a primary. Cinder/Nova steps are skipped in these runs (no OpenStack in the parameters) — visibly:
  * the skipped steps are asserted with their reason.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import type { DrReadiness } from '../../core/common/topology/dr-readiness';
+import { Vault } from '../../core/node/vault/vault';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +139,36 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     expect(argv.some((a) => a.includes('mirror pool demote vms'))).toBe(true);
     expect(argv.some((a) => a.includes(`mirror image demote images/${S}`))).toBe(true);
     expect(plan.steps.find((s) => s.id === 'promote')?.retry?.onExitCodes).toEqual([16]);
+  });
+
+  it('switchyard dr readiness CLI: RPO per image, an unmirrored image named, exit code follows readiness', async () => {
+    await ok('site-a', 'create', '--size', '4M', `images/${tag}-plain`);
+    try {
+      const home = mkdtempSync(join(tmpdir(), 'swy-dr-home-'));
+      const vault = new Vault({ path: join(home, 'vault.json') });
+      const pass = 'integration-passphrase';
+      await vault.init({ passphrase: pass });
+      await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+      await vault.lock();
+      const invPath = join(home, 'inventory.yaml');
+      writeFileSync(invPath, stringify(lab.inventory));
+      const t0 = Date.now();
+      const r = await promisify(execFile)('node', [join(__dirname, '..', '..', 'bin', 'switchyard.mjs'), 'dr', 'readiness', '--inventory', invPath, '--home', home, '--known-hosts', lab.lab.knownHostsPath, '--openstack', 'off', '--json'], {
+        env: { ...process.env, SWITCHYARD_VAULT_PASSPHRASE: pass },
+        maxBuffer: 64 * 1024 * 1024,
+      }).then(
+        (x) => ({ code: 0, stdout: x.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      const out = JSON.parse(r.stdout) as DrReadiness;
+      log.push(`dr readiness CLI: exit ${r.code} in ${Date.now() - t0} ms, ready ${String(out.ready)}, ${out.counts.error} errors, ${out.counts.warning} warnings, worst ${JSON.stringify(out.worstBySite)}`);
+      expect(r.code).toBe(out.ready ? 0 : 1);
+      expect(out.drSites).toEqual(['site-b']);
+      for (const i of images) expect(out.rpo.find((x) => x.image === `${i.pool}/${i.name}`)?.site).toBe('site-a');
+      expect(out.findings.some((x) => x.rule === 'dr-image-not-mirrored' && x.message.includes(`${tag}-plain`))).toBe(true);
+    } finally {
+      await rbd('site-a', 'rm', '--no-progress', `images/${tag}-plain`);
+    }
   });
 
   it('planned failover of a pool to site-b and back, RPO 0 with equal checksums', async () => {
