@@ -16,12 +16,15 @@ export const FENCE_META_KEY = 'switchyard.migrated-to';
  * and on the source `--force` because its images are non-primary (ceph-facts.md 7).
  */
 async function disableMirroring(ctx: C, end: ClusterEnd, force: boolean, afterImage?: (pool: string, image: string) => Promise<void>): Promise<void> {
-  for (const p of ctx.params.pools) {
-    const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
-    // A peer that came back since remove-peers (a daemon re-registering) blocks every mode change: remove it again.
-    for (const peer of info.peers) await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), { note: `late ${peer.direction} peer ${peer.siteName}` });
-    if (info.mode === 'pool') await ctx.run(end.host, cmd.mirrorPoolEnable(end.target, p.name, 'image', end.cluster));
-  }
+  // Pools are independent of each other here: their reads and mode changes run side by side (this is downtime).
+  await Promise.all(
+    ctx.params.pools.map(async (p) => {
+      const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
+      // A peer that came back since remove-peers (a daemon re-registering) blocks every mode change: remove it again.
+      for (const peer of info.peers) await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), { note: `late ${peer.direction} peer ${peer.siteName}` });
+      if (info.mode === 'pool') await ctx.run(end.host, cmd.mirrorPoolEnable(end.target, p.name, 'image', end.cluster));
+    }),
+  );
   const images = byDepth(facts(ctx.facts).images ?? [], 'children-first');
   for (const depth of [...new Set(images.map((i) => i.depth))]) {
     await pool(
@@ -34,19 +37,20 @@ async function disableMirroring(ctx: C, end: ClusterEnd, force: boolean, afterIm
       },
     );
   }
-  for (const p of ctx.params.pools) {
-    const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
-    if (info.mode !== 'disabled') await ctx.run(end.host, cmd.mirrorPoolDisable(end.target, p.name));
-  }
+  await Promise.all(
+    ctx.params.pools.map(async (p) => {
+      const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
+      if (info.mode !== 'disabled') await ctx.run(end.host, cmd.mirrorPoolDisable(end.target, p.name));
+    }),
+  );
 }
 
 async function mirroringOff(ctx: C, end: ClusterEnd): Promise<string[]> {
-  const bad: string[] = [];
-  for (const p of ctx.params.pools) {
-    const info = await poolInfo(ctx, end, p.name);
-    if (info.mode !== 'disabled' || info.peers.length > 0) bad.push(`${end.cluster}/${p.name}: mode ${info.mode}, ${info.peers.length} peers`);
-  }
-  return bad;
+  const infos = await Promise.all(ctx.params.pools.map((p) => poolInfo(ctx, end, p.name)));
+  return ctx.params.pools.flatMap((p, k) => {
+    const info = infos[k];
+    return info && info.mode === 'disabled' && info.peers.length === 0 ? [] : [`${end.cluster}/${p.name}: mode ${info?.mode ?? '?'}, ${info?.peers.length ?? '?'} peers`];
+  });
 }
 
 function imagesPlan(c: Parameters<S['plan']>[0], end: ClusterEnd, build: (pool: string, image: string) => string[][]) {
@@ -80,21 +84,21 @@ export const cutSteps: S[] = [
         { host: src(c).host, argv: cmd.peerRemove(src(c).target, p.name, '00000000-0000-0000-0000-000000000000'), placeholder: true, note: `tx-only peer uuid from mirror pool info --all (${p.name})` },
       ]),
     execute: async (ctx) => {
-      for (const end of [dst(ctx), src(ctx)]) {
-        for (const p of ctx.params.pools) {
+      const pairs = [dst(ctx), src(ctx)].flatMap((end) => ctx.params.pools.map((p) => ({ end, p })));
+      await Promise.all(
+        pairs.map(async ({ end, p }) => {
           const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
           for (const peer of info.peers) await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), { note: `${peer.direction} peer ${peer.siteName}` });
-        }
-      }
+        }),
+      );
     },
     verify: async (ctx) => {
-      const bad: string[] = [];
-      for (const end of [dst(ctx), src(ctx)]) {
-        for (const p of ctx.params.pools) {
-          const info = await poolInfo(ctx, end, p.name);
-          if (info.peers.length > 0) bad.push(`${end.cluster}/${p.name}: ${info.peers.map((x) => `${x.direction} ${x.siteName}`).join(', ')}`);
-        }
-      }
+      const pairs = [dst(ctx), src(ctx)].flatMap((end) => ctx.params.pools.map((p) => ({ end, p })));
+      const infos = await Promise.all(pairs.map(({ end, p }) => poolInfo(ctx, end, p.name)));
+      const bad = pairs.flatMap(({ end, p }, k) => {
+        const info = infos[k];
+        return info && info.peers.length > 0 ? [`${end.cluster}/${p.name}: ${info.peers.map((x) => `${x.direction} ${x.siteName}`).join(', ')}`] : [];
+      });
       return { ok: bad.length === 0, evidence: bad.length ? `peers left: ${bad.join('; ')}` : 'no peers on either side' };
     },
   },
