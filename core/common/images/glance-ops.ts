@@ -74,6 +74,8 @@ export function restPrelude(): string {
 
 const OPS_BODY = String.raw`
 import html
+# Glance's API workers also run the imports: under load a read takes longer than the inventory's 25 s.
+T = 60
 def call(method, url, tok, body=None, headers=None):
     try:
         h, b = req(method, url, tok, body=body, headers=headers)

@@ -13,7 +13,7 @@ import { StepFailedError } from '../errors';
 import type { Check, PlanContext, StepContext } from '../types';
 import type { ImageState } from '../../images/glance-ops';
 import { copyProgressFor } from '../../images/tasks';
-import { checkRbdCopies, controllerParam, glance, glanceCommand, showImages, storeList } from './images-shared';
+import { checkRbdCopies, controllerParam, glance, glanceCommand, pollImages, showImages, storeList } from './images-shared';
 
 export const imagesCopyParams = z.object({
   controller: controllerParam,
@@ -74,11 +74,18 @@ async function copyAll(ctx: C): Promise<void> {
   };
   for (const [id, stores] of Object.entries(todo)) if (stores.length > 0) await send(id, stores);
   const deadline = ctx.clock.now() + ctx.params.timeoutSec * 1000;
+  let misses = 0;
   for (;;) {
     const ids = [...new Set(pairs.filter((p) => p.state === 'pending').map((p) => p.id))];
     if (ids.length === 0) break;
     await ctx.clock.sleep(ctx.params.pollSec * 1000, ctx.signal);
-    const states = await showImages(ctx, ids, 'poll');
+    if (ctx.clock.now() > deadline) throw new StepFailedError(`copies not settled after ${ctx.params.timeoutSec} s`, pairs.filter((p) => p.state === 'pending').map((p) => `${p.id}→${p.store}`).join('\n'));
+    const states = await pollImages(ctx, ids);
+    if (!states) {
+      if (++misses >= 20) throw new StepFailedError('Glance did not answer 20 polls in a row');
+      continue;
+    }
+    misses = 0;
     const retry = new Map<string, string[]>();
     for (const p of pairs.filter((x) => x.state === 'pending')) {
       const st = states[p.id];
@@ -89,7 +96,6 @@ async function copyAll(ctx: C): Promise<void> {
     const settled = pairs.filter((p) => p.state !== 'pending').length;
     ctx.progress({ done: settled, total: pairs.length, message: pairs.map((p) => describe(states[p.id], p.store, p.state, p.attempt)).join('; ') });
     for (const [id, stores] of retry) await send(id, stores);
-    if (ctx.clock.now() > deadline) throw new StepFailedError(`copies not settled after ${ctx.params.timeoutSec} s`, pairs.filter((p) => p.state === 'pending').map((p) => `${p.id}→${p.store}`).join('\n'));
   }
   const failed = pairs.filter((p) => p.state === 'failed');
   if (failed.length > 0) {

@@ -9,7 +9,7 @@ import { defineWizard } from '../define';
 import { StepFailedError } from '../errors';
 import type { PlanContext, StepContext } from '../types';
 import { detectFormat } from '../../images/format';
-import { checkRbdCopies, controllerOf, controllerParam, glance, glanceCommand, showImages, storeList } from './images-shared';
+import { checkRbdCopies, controllerOf, controllerParam, glance, glanceCommand, pollImages, showImages, storeList } from './images-shared';
 
 export const imagesImportParams = z.object({
   controller: controllerParam,
@@ -40,8 +40,17 @@ const headArgv = (c: PlanContext<ImagesImportParams>): { host: string; argv: str
 
 async function waitImported(ctx: C, id: string): Promise<void> {
   const deadline = ctx.clock.now() + ctx.params.timeoutSec * 1000;
+  let misses = 0;
   for (;;) {
-    const st = (await showImages(ctx, [id], 'poll'))[id];
+    const all = await pollImages(ctx, [id]);
+    if (!all) {
+      if (++misses >= 20) throw new StepFailedError('Glance did not answer 20 polls in a row');
+      if (ctx.clock.now() > deadline) throw new StepFailedError(`import not finished after ${ctx.params.timeoutSec} s`);
+      await ctx.clock.sleep(ctx.params.pollSec * 1000, ctx.signal);
+      continue;
+    }
+    misses = 0;
+    const st = all[id];
     const g = st?.image;
     if (!g) throw new StepFailedError(`image ${id} disappeared during import`, st?.error ?? '');
     const done = ctx.params.stores.filter((s) => g.stores.includes(s));

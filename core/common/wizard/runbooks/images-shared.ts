@@ -70,6 +70,21 @@ export async function showImages(ctx: AnyCtx, ids: string[], purpose: RunOptions
   return parseShowResult(r);
 }
 
+/**
+ * For polls: a slow or busy Glance (its API workers also run the imports; a read can time out under load) is
+ * not a failure of the copy. Returns null on a timeout / 5xx; the caller polls again, a bounded number of times.
+ */
+export async function pollImages(ctx: AnyCtx, ids: string[]): Promise<Record<string, ImageState> | null> {
+  const r = await glance(ctx, { op: 'show', ids }, { purpose: 'poll' });
+  if (!r.ok) {
+    if ((r.status ?? 0) === 0 || (r.status ?? 0) >= 500) return null;
+    throw new StepFailedError(`Glance: ${r.message ?? r.error ?? 'show failed'}`);
+  }
+  // Per-image errors (timeouts inside the program) also count as "try again".
+  const st = parseShowResult(r);
+  return Object.values(st).some((x) => x.image === null && (x.status ?? 0) !== 404) ? null : st;
+}
+
 /** One `rbd ls -l` of a store's pool. */
 export async function listStore(ctx: AnyCtx, end: StoreEnd, purpose: RunOptions['purpose'] = 'verify'): Promise<RbdListedImage[]> {
   const r = await ctx.run(end.host, rbdLsLong(end.target, end.pool), { purpose });
