@@ -1,0 +1,112 @@
+/**
+ * The Images view through the real renderer and the real local host, against the real lab with OpenStack
+ * (SWITCHYARD_LAB_DIR): the image × store matrix, a copy to dcn0 started from the view (the images-copy wizard,
+ * all_stores_must_succeed chosen explicitly), its progress bar while Glance copies, and the cell turning present
+ * once Glance lists the store and the cluster holds the object. Uses one image it creates and deletes.
+ */
+import { expect, test } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
+import { Vault } from '../../core/node/vault/vault';
+import { ImagesService } from '../../core/node/images/service';
+import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
+
+const dir = labDir();
+const PASS = 'images e2e passphrase';
+const shots = join(process.cwd(), 'test-results', 'screenshots');
+const tag = `swy-h8-e2e-${Date.now().toString(36)}`;
+const FILE = `/tmp/${tag}.raw`;
+let host: ChildProcess | null = null;
+let url = '';
+let lab: TopologyLab | null = null;
+let svc: ImagesService | null = null;
+let imageId = '';
+
+test.describe.configure({ mode: 'serial' });
+test.skip(!dir, 'no lab (SWITCHYARD_LAB_DIR)');
+
+test.beforeAll(async () => {
+  test.setTimeout(600_000);
+  lab = await openTopologyLab(dir ?? '');
+  const l = lab;
+  svc = new ImagesService({ runner: l.pool, inventory: () => Promise.resolve(l.inventory) });
+  // 768 MiB in central only: big enough that copy-image (download to staging, upload to dcn0) takes a while.
+  const mk = await l.pool.run('controller', ['sh', '-c', 'head -c 805306368 /dev/urandom > "$1"', 'sh', FILE], { timeoutMs: 300_000 });
+  expect(mk.exitCode, mk.stderr).toBe(0);
+  const r = await svc.op({ op: 'create-import', name: tag, diskFormat: 'raw', containerFormat: 'bare', sourcePath: FILE, stores: ['central'], allStoresMustSucceed: true }, l.pool, l.inventory);
+  imageId = (r.result as { id: string }).id;
+  expect(r.ok, r.message ?? '').toBe(true);
+  for (let i = 0; i < 240; i++) {
+    const all: Record<string, { image: { status: string | null; stores: string[] } | null }> = await svc.showImages([imageId], l.pool, l.inventory).catch(() => ({}));
+    const st = all[imageId];
+    if (st?.image?.status === 'active' && st.image.stores.includes('central')) break;
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+
+  const home = mkdtempSync(join(tmpdir(), 'swy-h8-e2e-'));
+  const vault = new Vault({ path: join(home, 'vault.json') });
+  await vault.init({ passphrase: PASS });
+  await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(l.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+  await vault.lock();
+  writeFileSync(join(home, 'inventory.yaml'), stringify(l.inventory));
+  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), { candidates: async () => l.lab.hosts.map((h) => ({ host: h.address, port: h.port })) });
+  await kh.importKnownHosts(l.lab.knownHostsPath);
+  mkdirSync(shots, { recursive: true });
+  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], { env: { ...process.env, SWITCHYARD_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
+    createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+  });
+});
+
+test.afterAll(async () => {
+  test.setTimeout(300_000);
+  host?.kill('SIGTERM');
+  if (lab && svc) {
+    if (imageId) await svc.op({ op: 'delete', id: imageId }, lab.pool, lab.inventory).catch(() => null);
+    await lab.pool.run('controller', ['rm', '-f', FILE]).catch(() => null);
+    lab.close();
+  }
+});
+
+test('image matrix: copy to dcn0 from the view, progress bar per store, then present', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto(url);
+  await page.locator('[data-nav="vault"]').click();
+  await page.getByTestId('vault-passphrase').fill(PASS);
+  await page.getByTestId('vault-unlock').click();
+  await expect(page.getByTestId('secrets-table')).toContainText('lab-key');
+
+  await page.locator('[data-nav="images"]').click();
+  await expect(page.getByTestId('images-matrix')).toBeVisible({ timeout: 180_000 });
+  await page.getByLabel('Filter images').fill(tag);
+  const row = page.locator(`[data-image="${imageId}"]`);
+  await expect(row).toBeVisible();
+  await expect(row.locator('[data-store="central"]')).toHaveAttribute('data-state', 'present');
+  await expect(row.locator('[data-store="dcn0"]')).toHaveAttribute('data-state', 'absent');
+  await row.getByRole('checkbox').check();
+  await page.getByLabel('target dcn0').check();
+  // The copy button stays disabled until all_stores_must_succeed is chosen explicitly.
+  await expect(page.getByRole('button', { name: 'Copy (copy-image)' })).toBeDisabled();
+  await page.getByLabel('best effort').check();
+  await page.getByRole('button', { name: 'Copy (copy-image)' }).click();
+
+  const bar = row.locator('[data-store="dcn0"] [data-testid="copy-progress"]');
+  await expect(bar).toBeVisible({ timeout: 30_000 });
+  // Wait for Glance's own progress (a task message) when the copy lasts long enough to show one.
+  await expect(bar).toContainText(/Copied|%/, { timeout: 60_000 }).catch(() => undefined);
+  await page.screenshot({ path: join(shots, 'images-copy-in-progress.png'), fullPage: true });
+
+  await expect(row.locator('[data-store="dcn0"]')).toHaveAttribute('data-state', 'present', { timeout: 480_000 });
+  await expect(row.locator('[data-store="dcn0"]')).toContainText('rbd ✓', { timeout: 120_000 });
+  await page.screenshot({ path: join(shots, 'images-copy-done.png'), fullPage: true });
+});
