@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { RbdImageInfo } from '../parsers/rbd';
 import type { MirrorImageStatus } from '../parsers/mirror-pool-status';
 import type { Finding } from '../topology/health/finding';
+import type { DrReadiness } from '../topology/dr-readiness';
 import type { GlanceMatrix } from '../topology/glance-matrix';
 import type { ClusterNode, DiscoveryProblem, ImageNode, PoolNode, SiteNode, TopologyModel } from '../topology/model';
 import type { CinderVolume, GlanceImage, NovaServer } from '../parsers/openstack';
@@ -94,4 +95,6 @@ export const topologyDomain = {
   image: method<ImageDetail>()(z.tuple([z.object({ key: z.string().min(1).max(600) })])),
   glanceMatrix: method<GlanceMatrix>()(z.tuple([])),
   history: method<LagSeries[]>()(z.tuple([z.object({ keys: z.array(z.string().max(600)).max(200).optional() }).optional()])),
+  /** DR readiness of the last full discovery (topology/dr-readiness.ts). */
+  drReadiness: method<DrReadiness>()(z.tuple([])),
 };

@@ -4,6 +4,7 @@
  */
 import { ApiErrorException, type HandlersOf } from '../../common/contract/define';
 import { topologyDomain } from '../../common/contract/topology';
+import { evaluateDrReadiness } from '../../common/topology/dr-readiness';
 import { TopologyNotReadyError, type TopologyService } from './service';
 
 export type TopologyHandlers<Ctx> = HandlersOf<{ topology: typeof topologyDomain }, Ctx>['topology'];
@@ -27,5 +28,10 @@ export function createTopologyHandlers<Ctx>(svc: TopologyService): TopologyHandl
     image: async (_c, o) => mapErrors(() => svc.image(o.key)),
     glanceMatrix: async () => mapErrors(() => svc.glanceMatrix()),
     history: async (_c, o) => svc.history(o?.keys),
+    drReadiness: async () =>
+      mapErrors(() => {
+        const s = svc.snapshot();
+        return evaluateDrReadiness(s.model, s.findings);
+      }),
   };
 }
