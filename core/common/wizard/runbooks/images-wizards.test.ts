@@ -12,7 +12,11 @@ import { findWizard } from './index';
 const OSZ = join(__dirname, '..', '..', 'parsers', 'fixtures', 'openstack-zed');
 const f = (n: string): unknown => JSON.parse(readFileSync(join(OSZ, n), 'utf8'));
 const ID = 'be65f4c7-588d-4b5f-8867-31a651b28dab';
-const show = (image: unknown, tasks: unknown) => parseShowResult({ ok: true, result: { [ID]: { image, tasks, status: 200 } } })[ID]!;
+const show = (image: unknown, tasks: unknown) => {
+  const st = parseShowResult({ ok: true, result: { [ID]: { image, tasks, status: 200 } } })[ID];
+  if (!st) throw new Error('no state');
+  return st;
+};
 
 describe('image wizards', () => {
   it('registered; all_stores_must_succeed is required and travels in every copy command', () => {
