@@ -68,7 +68,9 @@ for name, stype, desc, url in catalog:
     svc = one(services, type=stype)
     if svc is None:
         svc = ks.services.create(name, type=stype, description=desc)
-    for iface in ("public", "internal", "admin"):
+    # Public only: every client here falls back to it (internal/admin would triple the requests, and each
+    # request cost seconds on a loaded machine).
+    for iface in ("public",):
         ep = one(endpoints, service_id=svc.id, interface=iface)
         if ep is None:
             ks.endpoints.create(svc, url, interface=iface, region=region)

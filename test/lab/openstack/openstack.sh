@@ -21,7 +21,7 @@ OS_PACKAGES=(keystone glance-api cinder-api cinder-scheduler cinder-volume pytho
   neutron-server python3-pymysql curl jq ceph-common)
 # Start order; down goes in reverse.
 ALL_DAEMONS=(mariadb epmd rabbitmq keystone glance-api cinder-api cinder-scheduler cinder-volume placement-api
-  neutron-server nova-api nova-conductor nova-scheduler nova-compute)
+  neutron-server network-endpoint nova-api nova-conductor nova-scheduler nova-compute)
 
 ensure_packages() {
   local p st missing=()
@@ -74,8 +74,12 @@ mysql_root() { mariadb --defaults-file="$OS_DIR/mariadb/my.cnf" -uroot "$@"; }
 up_mariadb() {
   write_mariadb_conf
   if [[ ! -d $OS_DIR/mariadb/data/mysql ]]; then
-    run_logged mariadb-install mariadb-install-db --defaults-file="$OS_DIR/mariadb/my.cnf" \
-      --auth-root-authentication-method=socket --skip-test-db
+    if ! run_logged mariadb-install mariadb-install-db --defaults-file="$OS_DIR/mariadb/my.cnf" \
+      --auth-root-authentication-method=socket --skip-test-db; then
+      log_tail "$OS_LOG/mariadb-server.log" 15
+      rm -rf -- "$OS_DIR/mariadb/data"
+      return 1
+    fi
   fi
   os_start mariadb /usr/sbin/mariadbd --defaults-file="$OS_DIR/mariadb/my.cnf"
   os_wait mariadb 60 "MariaDB answers on its socket" mysql_root -e 'SELECT 1' || return 1
@@ -191,7 +195,9 @@ sync_neutron() {
 # ---------------------------------------------------------------- API services and workers
 up_glance() {
   os_start glance-api glance-api --config-file "$OS_ETC/glance/glance-api.conf"
-  os_wait glance-api 90 "Glance answers" http_answers "http://$CTRL:$PORT_GLANCE/" || return 1
+}
+wait_glance() {
+  os_wait glance-api 120 "Glance answers" http_answers "http://$CTRL:$PORT_GLANCE/" || return 1
 }
 
 up_cinder() {
@@ -199,18 +205,32 @@ up_cinder() {
   os_start cinder-api cinder-api --config-file "$c" --log-file "$OS_LOG/cinder-api-app.log"
   os_start cinder-scheduler cinder-scheduler --config-file "$c" --log-file "$OS_LOG/cinder-scheduler-app.log"
   os_start cinder-volume cinder-volume --config-file "$c" --log-file "$OS_LOG/cinder-volume-app.log"
-  os_wait cinder-api 90 "Cinder API answers" http_answers "http://$CTRL:$PORT_CINDER/" || return 1
+}
+wait_cinder() {
+  os_wait cinder-api 120 "Cinder API answers" http_answers "http://$CTRL:$PORT_CINDER/" || return 1
 }
 
 up_placement() {
   os_start placement-api uwsgi --ini "$OS_ETC/placement/uwsgi.ini"
-  os_wait placement-api 90 "Placement answers" http_answers "http://$CTRL:$PORT_PLACEMENT/" || return 1
+}
+wait_placement() {
+  os_wait placement-api 120 "Placement answers" http_answers "http://$CTRL:$PORT_PLACEMENT/" || return 1
 }
 
 up_neutron() {
-  os_start neutron-server neutron-server --config-file "$OS_ETC/neutron/neutron.conf" \
-    --config-file "$OS_ETC/neutron/ml2_conf.ini" --log-file "$OS_LOG/neutron-server-app.log"
-  os_wait neutron-server 120 "Neutron answers" http_answers "http://$CTRL:$PORT_NEUTRON/" || return 1
+  # Debian's neutron-server failed GET /v2.0/ports here (see README-openstack.md): the lab answers Nova's
+  # network lookups with network-endpoint.py instead. SWITCHYARD_LAB_NEUTRON=1 runs neutron-server again.
+  if [[ ${SWITCHYARD_LAB_NEUTRON:-0} == 1 ]]; then
+    os_start neutron-server "$OS_DIR/bin/neutron-server" --config-file "$OS_ETC/neutron/neutron.conf" \
+      --config-file "$OS_ETC/neutron/ml2_conf.ini" --log-file "$OS_LOG/neutron-server-app.log"
+  else
+    os_start network-endpoint "$PY" "$OS_HERE/network-endpoint.py" "$CTRL" "$PORT_NEUTRON" "$OS_DIR"
+  fi
+}
+wait_neutron() {
+  local name=network-endpoint
+  [[ ${SWITCHYARD_LAB_NEUTRON:-0} == 1 ]] && name=neutron-server
+  os_wait "$name" 150 "network endpoint answers" http_answers "http://$CTRL:$PORT_NEUTRON/" || return 1
 }
 
 up_nova() {
@@ -219,7 +239,9 @@ up_nova() {
   os_start nova-conductor nova-conductor --config-file "$c" --log-file "$OS_LOG/nova-conductor-app.log"
   os_start nova-scheduler nova-scheduler --config-file "$c" --log-file "$OS_LOG/nova-scheduler-app.log"
   os_start nova-compute "$OS_DIR/bin/nova-compute" --config-file "$c" --log-file "$OS_LOG/nova-compute-app.log"
-  os_wait nova-api 120 "Nova API answers" http_answers "http://$CTRL:$PORT_NOVA/" || return 1
+}
+wait_nova() {
+  os_wait nova-api 150 "Nova API answers" http_answers "http://$CTRL:$PORT_NOVA/" || return 1
 }
 
 compute_host_mapped() {
@@ -318,6 +340,7 @@ cmd_up() {
   local s
   for s in keystone glance cinder placement nova neutron; do
     want_svc "$s" || [[ $s == keystone ]] || continue
+    [[ $s == neutron && ${SWITCHYARD_LAB_NEUTRON:-0} != 1 ]] && continue
     "sync_$s" &
     sync_pids[$s]=$!
   done
@@ -331,11 +354,13 @@ cmd_up() {
     wait "${sync_pids[$s]}" || die "$s schema migration failed"
   done
   log "schemas synced ($((SECONDS - t0)) s)"
-  want_svc glance && { up_glance || die "Glance did not come up"; }
-  want_svc cinder && { up_cinder || die "Cinder did not come up"; }
-  want_svc placement && { up_placement || die "Placement did not come up"; }
-  want_svc neutron && { up_neutron || die "Neutron did not come up"; }
-  want_svc nova && { up_nova || die "Nova did not come up"; }
+  # Start every API and worker, then wait for each: on 2 cores their Python start-ups overlap usefully.
+  for s in glance cinder placement neutron nova; do
+    want_svc "$s" && { "up_$s" || die "$s failed to start"; }
+  done
+  for s in glance cinder placement neutron nova; do
+    want_svc "$s" && { "wait_$s" || die "$s did not come up"; }
+  done
   log "APIs answer ($((SECONDS - t0)) s)"
   if ((${#want[@]} == 0)); then
     post_setup || die "post-setup failed"
@@ -363,7 +388,10 @@ cmd_down() {
 
 cmd_status() {
   local name pid rc=0 rss
+  local skip=neutron-server
+  [[ ${SWITCHYARD_LAB_NEUTRON:-0} == 1 ]] && skip=network-endpoint
   for name in "${ALL_DAEMONS[@]}"; do
+    [[ $name == "$skip" ]] && continue
     if pid=$(os_pid "$name"); then
       # RSS of the whole process group (uwsgi and oslo workers share it).
       rss=$(ps -o rss= -g "$pid" 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}')

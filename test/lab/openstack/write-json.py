@@ -93,7 +93,10 @@ doc = {
     },
     "nova": {"computeDriver": "fake.FakeDriver", "computeHost": "controller", "ephemeralPool": "vms",
              "diskNameFormat": "{server_id}_disk", "minMicroversion": "2.37"},
-    "network": {"kind": "neutron-server", "plugin": "ml2 (no mechanism drivers, no agents)"},
+    "network": ({"kind": "neutron-server", "plugin": "ml2 (no mechanism drivers, no agents)"}
+                if os.environ.get("SWITCHYARD_LAB_NEUTRON") == "1" else
+                {"kind": "network-endpoint", "detail": "test/lab/openstack/network-endpoint.py: empty collections "
+                 "for Nova's port/security-group lookups; no networks exist"}),
     "cephUser": "admin",
     "seed": seed,
     "daemons": daemons,
