@@ -56,7 +56,18 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
   const rbd = async (site: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> => {
     const c = lab.lab.clusters.find((x) => x.name === site);
     if (!c) throw new Error(site);
-    const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, '--rados-mon-op-timeout', '10', '--client-mount-timeout', '10', ...args]);
+    const r = await lab.onSite(site, [
+      'rbd',
+      '--conf',
+      c.confPath,
+      '--keyring',
+      c.keyringPath,
+      '--rados-mon-op-timeout',
+      '10',
+      '--client-mount-timeout',
+      '10',
+      ...args,
+    ]);
     return { code: r.exitCode, out: r.stdout, err: r.stderr };
   };
   const ok = async (site: string, ...args: string[]): Promise<string> => {
@@ -65,26 +76,64 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     return r.out;
   };
   const primaryAt = async (site: string, i: { pool: string; name: string }): Promise<boolean | null> => {
-    const info = JSON.parse(await ok(site, 'info', `${i.pool}/${i.name}`, '--format', 'json')) as { mirroring?: { primary?: boolean } };
+    const info = JSON.parse(await ok(site, 'info', `${i.pool}/${i.name}`, '--format', 'json')) as {
+      mirroring?: { primary?: boolean };
+    };
     return info.mirroring?.primary ?? null;
   };
   const sha = async (site: string, i: { pool: string; name: string }): Promise<string> => {
     const c = lab.lab.clusters.find((x) => x.name === site);
     if (!c) throw new Error(site);
-    const r = await lab.onSite(site, ['bash', '-c', 'set -o pipefail; "$@" | sha256sum', 'bash', 'rbd', '--conf', c.confPath, '--keyring', c.keyringPath, 'export', '--no-progress', `${i.pool}/${i.name}`, '-']);
+    const r = await lab.onSite(site, [
+      'bash',
+      '-c',
+      'set -o pipefail; "$@" | sha256sum',
+      'bash',
+      'rbd',
+      '--conf',
+      c.confPath,
+      '--keyring',
+      c.keyringPath,
+      'export',
+      '--no-progress',
+      `${i.pool}/${i.name}`,
+      '-',
+    ]);
     if (r.exitCode !== 0) throw new Error(r.stderr);
     return r.stdout.slice(0, 64);
   };
   const write = async (site: string, i: { pool: string; name: string }, mib: number): Promise<void> => {
-    await ok(site, 'bench', '--io-type', 'write', '--io-size', '1M', '--io-total', `${mib}M`, '--io-pattern', 'rand', `${i.pool}/${i.name}`);
+    await ok(
+      site,
+      'bench',
+      '--io-type',
+      'write',
+      '--io-size',
+      '1M',
+      '--io-total',
+      `${mib}M`,
+      '--io-pattern',
+      'rand',
+      `${i.pool}/${i.name}`,
+    );
   };
   const run = async (id: string, params: unknown, confirmations: Record<string, string> = {}): Promise<RunState> => {
     const t0 = Date.now();
     const st = await svc.start(id, params, { confirmations });
     const d = svc.detail(st.runId);
-    log.push(`${id}: ${st.status} in ${Math.round((Date.now() - t0) / 100) / 10} s; downtime ${d.timings.downtime?.ms ?? '-'} ms`);
-    for (const r of d.records) if (r.type === 'verified' || r.type === 'failed' || (r.type === 'step-finished' && r.status === 'skipped')) log.push(`  ${r.type} ${r.step}: ${'evidence' in r ? r.evidence : 'reason' in r ? String(r.reason) : ''}`.slice(0, 600));
-    if (st.status !== 'succeeded') throw new Error(`${id} ${st.status}: ${st.lastMessage ?? ''}\n${log.slice(-12).join('\n')}`);
+    log.push(
+      `${id}: ${st.status} in ${Math.round((Date.now() - t0) / 100) / 10} s; downtime ${d.timings.downtime?.ms ?? '-'} ms`,
+    );
+    for (const r of d.records)
+      if (r.type === 'verified' || r.type === 'failed' || (r.type === 'step-finished' && r.status === 'skipped'))
+        log.push(
+          `  ${r.type} ${r.step}: ${'evidence' in r ? r.evidence : 'reason' in r ? String(r.reason) : ''}`.slice(
+            0,
+            600,
+          ),
+        );
+    if (st.status !== 'succeeded')
+      throw new Error(`${id} ${st.status}: ${st.lastMessage ?? ''}\n${log.slice(-12).join('\n')}`);
     return st;
   };
   const evidenceOf = (runId: string, step: string): string => {
@@ -92,11 +141,22 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     return r && 'evidence' in r ? r.evidence : '';
   };
   const skipped = (runId: string): Record<string, string> =>
-    Object.fromEntries(svc.detail(runId).records.flatMap((r) => (r.type === 'step-finished' && r.status === 'skipped' ? [[r.step, r.reason ?? '']] : [])));
+    Object.fromEntries(
+      svc
+        .detail(runId)
+        .records.flatMap((r) =>
+          r.type === 'step-finished' && r.status === 'skipped' ? [[r.step, r.reason ?? '']] : [],
+        ),
+    );
 
   beforeAll(async () => {
     lab = await openTopologyLab(dir ?? '');
-    svc = new WizardService({ home: mkdtempSync(join(tmpdir(), 'swy-dr-')), runner: lab.pool, inventory: () => Promise.resolve(lab.inventory), operator: 'test' });
+    svc = new WizardService({
+      home: mkdtempSync(join(tmpdir(), 'swy-dr-')),
+      runner: lab.pool,
+      inventory: () => Promise.resolve(lab.inventory),
+      operator: 'test',
+    });
     await ok('site-a', 'create', '--size', '32M', '--image-feature', 'layering,exclusive-lock,journaling', `vms/${J}`);
     await ok('site-a', 'create', '--size', '16M', '--image-feature', 'layering,exclusive-lock,journaling', `vms/${J2}`);
     await ok('site-a', 'create', '--size', '32M', `images/${S}`);
@@ -117,7 +177,8 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     await lab.labSh('fault', 'start-site', 'site-a').catch(() => '');
     for (const i of images) {
       const a = await rbd('site-a', 'info', `${i.pool}/${i.name}`, '--format', 'json');
-      if (a.code === 0 && (JSON.parse(a.out) as { mirroring?: { primary?: boolean } }).mirroring?.primary === true) await rbd('site-a', 'rm', '--no-progress', `${i.pool}/${i.name}`);
+      if (a.code === 0 && (JSON.parse(a.out) as { mirroring?: { primary?: boolean } }).mirroring?.primary === true)
+        await rbd('site-a', 'rm', '--no-progress', `${i.pool}/${i.name}`);
     }
     svc.close();
     lab.close();
@@ -148,24 +209,49 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
       const vault = new Vault({ path: join(home, 'vault.json') });
       const pass = 'integration-passphrase';
       await vault.init({ passphrase: pass });
-      await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+      await vault.add({
+        kind: 'ssh-key',
+        label: 'lab-key',
+        value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+      });
       await vault.lock();
       const invPath = join(home, 'inventory.yaml');
       writeFileSync(invPath, stringify(lab.inventory));
       const t0 = Date.now();
-      const r = await promisify(execFile)('node', [join(__dirname, '..', '..', 'bin', 'switchyard.mjs'), 'dr', 'readiness', '--inventory', invPath, '--home', home, '--known-hosts', lab.lab.knownHostsPath, '--openstack', 'off', '--json'], {
-        env: { ...process.env, SWITCHYARD_VAULT_PASSPHRASE: pass },
-        maxBuffer: 64 * 1024 * 1024,
-      }).then(
+      const r = await promisify(execFile)(
+        'node',
+        [
+          join(__dirname, '..', '..', 'bin', 'switchyard.mjs'),
+          'dr',
+          'readiness',
+          '--inventory',
+          invPath,
+          '--home',
+          home,
+          '--known-hosts',
+          lab.lab.knownHostsPath,
+          '--openstack',
+          'off',
+          '--json',
+        ],
+        {
+          env: { ...process.env, SWITCHYARD_VAULT_PASSPHRASE: pass },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      ).then(
         (x) => ({ code: 0, stdout: x.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       );
       const out = JSON.parse(r.stdout) as DrReadiness;
-      log.push(`dr readiness CLI: exit ${r.code} in ${Date.now() - t0} ms, ready ${String(out.ready)}, ${out.counts.error} errors, ${out.counts.warning} warnings, worst ${JSON.stringify(out.worstBySite)}`);
+      log.push(
+        `dr readiness CLI: exit ${r.code} in ${Date.now() - t0} ms, ready ${String(out.ready)}, ${out.counts.error} errors, ${out.counts.warning} warnings, worst ${JSON.stringify(out.worstBySite)}`,
+      );
       expect(r.code).toBe(out.ready ? 0 : 1);
       expect(out.drSites).toEqual(['site-b']);
       for (const i of images) expect(out.rpo.find((x) => x.image === `${i.pool}/${i.name}`)?.site).toBe('site-a');
-      expect(out.findings.some((x) => x.rule === 'dr-image-not-mirrored' && x.message.includes(`${tag}-plain`))).toBe(true);
+      expect(out.findings.some((x) => x.rule === 'dr-image-not-mirrored' && x.message.includes(`${tag}-plain`))).toBe(
+        true,
+      );
     } finally {
       await rbd('site-a', 'rm', '--no-progress', `images/${tag}-plain`);
     }
@@ -180,7 +266,10 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     expect(evidenceOf(st.runId, 'checksum-both')).toMatch(/3 images identical/);
     expect(evidenceOf(st.runId, 'verify-both-sides')).toMatch(/RPO 0/);
     // Cinder and Nova are not in these parameters: their steps are skipped on record, with the reason.
-    expect(skipped(st.runId)).toMatchObject({ 'cinder-failover': 'no Cinder backend in the parameters', 'stop-servers': 'no OpenStack controller in the parameters' });
+    expect(skipped(st.runId)).toMatchObject({
+      'cinder-failover': 'no Cinder backend in the parameters',
+      'stop-servers': 'no OpenStack controller in the parameters',
+    });
     await write('site-b', { pool: 'vms', name: J }, 4);
     const back = await run('dr-planned-failover', planned('site-b', 'site-a'), { demote: 'site-b' });
     for (const i of images) expect(await primaryAt('site-a', i)).toBe(true);
@@ -188,14 +277,26 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
   });
 
   it('DR test copies the replicated state, matches the primary, and leaves no trace', async () => {
-    const snapsBefore = await Promise.all(images.map((i) => ok('site-b', 'snap', 'ls', '--all', `${i.pool}/${i.name}`, '--format', 'json')));
-    const st = await run('dr-test', { primary: { cluster: 'site-a' }, secondary: { cluster: 'site-b' }, scope: { images }, timeouts }, {});
+    const snapsBefore = await Promise.all(
+      images.map((i) => ok('site-b', 'snap', 'ls', '--all', `${i.pool}/${i.name}`, '--format', 'json')),
+    );
+    const st = await run(
+      'dr-test',
+      { primary: { cluster: 'site-a' }, secondary: { cluster: 'site-b' }, scope: { images }, timeouts },
+      {},
+    );
     expect(evidenceOf(st.runId, 'report')).toMatch(/3\/3 copies match the primary/);
     expect(evidenceOf(st.runId, 'cleanup')).toMatch(/unchanged/);
-    for (const site of ['site-a', 'site-b']) for (const p of ['vms', 'images']) expect(await ok(site, 'ls', p)).not.toMatch(/swy-drtest-/);
-    const snapsAfter = await Promise.all(images.map((i) => ok('site-b', 'snap', 'ls', '--all', `${i.pool}/${i.name}`, '--format', 'json')));
+    for (const site of ['site-a', 'site-b'])
+      for (const p of ['vms', 'images']) expect(await ok(site, 'ls', p)).not.toMatch(/swy-drtest-/);
+    const snapsAfter = await Promise.all(
+      images.map((i) => ok('site-b', 'snap', 'ls', '--all', `${i.pool}/${i.name}`, '--format', 'json')),
+    );
     // Only mirror snapshots rotate on their own; no user snapshot appeared.
-    const user = (s: string): string[] => (JSON.parse(s) as { name: string; namespace?: { type?: string } }[]).filter((x) => x.namespace?.type === 'user').map((x) => x.name);
+    const user = (s: string): string[] =>
+      (JSON.parse(s) as { name: string; namespace?: { type?: string } }[])
+        .filter((x) => x.namespace?.type === 'user')
+        .map((x) => x.name);
     expect(snapsAfter.map(user)).toEqual(snapsBefore.map(user));
     for (const i of images) expect(await primaryAt('site-a', i)).toBe(true);
   });
@@ -205,13 +306,27 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     await new Promise((r) => setTimeout(r, 15_000));
     await lab.labSh('fault', 'stop-site', 'site-a');
     const t0 = Date.now();
-    const m = await discover({ runner: lab.pool, inventory: lab.inventory, mode: 'summary', openstack: 'off', cephTimeoutSec: 5, execTimeoutMs: 8000 });
+    const m = await discover({
+      runner: lab.pool,
+      inventory: lab.inventory,
+      mode: 'summary',
+      openstack: 'off',
+      cephTimeoutSec: 5,
+      execTimeoutMs: 8000,
+    });
     const downMs = Date.now() - t0;
     log.push(`site-a down seen in ${downMs} ms`);
     expect(m.sites.find((s) => s.name === 'site-a')?.reachable).toBe(false);
     expect(downMs).toBeLessThan(10_000);
 
-    const unplanned = { lost: { cluster: 'site-a' }, survivor: { cluster: 'site-b' }, scope: { pools: ['vms'], images: [{ pool: 'images', name: S }] }, probeSec: 5, fence: 'none', timeouts };
+    const unplanned = {
+      lost: { cluster: 'site-a' },
+      survivor: { cluster: 'site-b' },
+      scope: { pools: ['vms'], images: [{ pool: 'images', name: S }] },
+      probeSec: 5,
+      fence: 'none',
+      timeouts,
+    };
     const u0 = Date.now();
     const st = await run('dr-unplanned-failover', unplanned, { 'force-promote': 'site-a' });
     log.push(`unplanned failover run ${Date.now() - u0} ms`);
@@ -221,7 +336,9 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
 
     await write('site-b', { pool: 'vms', name: J }, 2);
     await lab.labSh('fault', 'start-site', 'site-a');
-    await until('site-a answers', 120_000, async () => ((await rbd('site-a', 'ls', 'vms')).code === 0 ? true : undefined));
+    await until('site-a answers', 120_000, async () =>
+      (await rbd('site-a', 'ls', 'vms')).code === 0 ? true : undefined,
+    );
     // The old primary came back still primary: both sides primary, the health rules say so.
     for (const i of images) expect(await primaryAt('site-a', i)).toBe(true);
     const full = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off', cephTimeoutSec: 10 });
@@ -230,7 +347,13 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
 
     const fb = await run(
       'dr-failback',
-      { current: { cluster: 'site-b' }, returning: { cluster: 'site-a' }, scope: { pools: ['vms'], images: [{ pool: 'images', name: S }] }, resyncTimeoutSec: 900, timeouts },
+      {
+        current: { cluster: 'site-b' },
+        returning: { cluster: 'site-a' },
+        scope: { pools: ['vms'], images: [{ pool: 'images', name: S }] },
+        resyncTimeoutSec: 900,
+        timeouts,
+      },
       { 'demote-stale': 'site-a', 'resync-stale': 'site-a', demote: 'site-b' },
     );
     expect(evidenceOf(fb.runId, 'detect-split-brain')).toMatch(/3 primary on both sides/);

@@ -64,8 +64,18 @@ export interface DrReadiness {
   findings: DrFinding[];
   rpo: ImageRpo[];
   /** Per primary site: the worst image (what a failover away from it would lose). */
-  worstBySite: Record<string, { seconds: number | null; entriesBehind: number | null; image: string | null; images: number }>;
-  summary: { images: number; mirrored: number; volumes: number; replicatedVolumes: number; servers: number; protectedServers: number };
+  worstBySite: Record<
+    string,
+    { seconds: number | null; entriesBehind: number | null; image: string | null; images: number }
+  >;
+  summary: {
+    images: number;
+    mirrored: number;
+    volumes: number;
+    replicatedVolumes: number;
+    servers: number;
+    protectedServers: number;
+  };
 }
 
 const REPLICATED = new Set(['enabled', 'failed-over', 'failing-over']);
@@ -86,12 +96,29 @@ function mirroredTo(i: ImageNode, site: string): boolean {
 }
 
 export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrReadiness {
-  const out: DrFinding[] = health.filter((f) => DR_HEALTH_RULES.has(f.rule)).map((f) => ({ id: f.id, severity: f.severity, rule: f.rule, subject: f.subject, message: f.message, evidence: f.evidence, ...(f.site ? { site: f.site } : {}) }));
+  const out: DrFinding[] = health
+    .filter((f) => DR_HEALTH_RULES.has(f.rule))
+    .map((f) => ({
+      id: f.id,
+      severity: f.severity,
+      rule: f.rule,
+      subject: f.subject,
+      message: f.message,
+      evidence: f.evidence,
+      ...(f.site ? { site: f.site } : {}),
+    }));
   const drSites = drSitesOf(m);
   const add = (f: Omit<DrFinding, 'id'>): void => {
     out.push({ ...f, id: `${f.rule}:${f.subject}` });
   };
-  if (drSites.length === 0) add({ severity: 'error', rule: 'dr-no-dr-site', subject: 'inventory', message: 'The inventory has no second site: nothing to fail over to.', evidence: { sites: m.sites.map((s) => ({ name: s.name, role: s.role })) } });
+  if (drSites.length === 0)
+    add({
+      severity: 'error',
+      rule: 'dr-no-dr-site',
+      subject: 'inventory',
+      message: 'The inventory has no second site: nothing to fail over to.',
+      evidence: { sites: m.sites.map((s) => ({ name: s.name, role: s.role })) },
+    });
 
   const images = m.images.filter((i) => !TEST_COPY.test(i.name));
   const byName = new Map<string, ImageNode>();
@@ -105,13 +132,25 @@ export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrRead
       subject: i.key,
       site: i.sides[0]?.site,
       message: `${i.pool}/${i.name}${os ? ` (${i.openstack.kind} ${i.openstack.id ?? ''})` : ''} is not mirrored: it does not exist at the DR site.`,
-      evidence: { image: `${i.pool}/${i.name}`, sides: i.sides.map((s) => ({ cluster: s.cluster, mirrored: s.mirrored, present: s.present })), openstack: i.openstack },
+      evidence: {
+        image: `${i.pool}/${i.name}`,
+        sides: i.sides.map((s) => ({ cluster: s.cluster, mirrored: s.mirrored, present: s.present })),
+        openstack: i.openstack,
+      },
     });
   }
 
   const rpo: ImageRpo[] = images
     .filter((i) => i.mode !== 'none')
-    .map((i) => ({ key: i.key, image: `${i.pool}/${i.name}`, site: primarySite(i), mode: i.mode, seconds: i.rpo?.seconds ?? null, entriesBehind: i.rpo?.entriesBehind ?? null, openstack: i.openstack.id }));
+    .map((i) => ({
+      key: i.key,
+      image: `${i.pool}/${i.name}`,
+      site: primarySite(i),
+      mode: i.mode,
+      seconds: i.rpo?.seconds ?? null,
+      entriesBehind: i.rpo?.entriesBehind ?? null,
+      openstack: i.openstack.id,
+    }));
   const worstBySite: DrReadiness['worstBySite'] = {};
   for (const r of rpo) {
     const k = r.site ?? '(no primary)';
@@ -125,7 +164,14 @@ export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrRead
   }
 
   const os = m.openstack;
-  let summary = { images: images.length, mirrored: rpo.length, volumes: 0, replicatedVolumes: 0, servers: 0, protectedServers: 0 };
+  let summary = {
+    images: images.length,
+    mirrored: rpo.length,
+    volumes: 0,
+    replicatedVolumes: 0,
+    servers: 0,
+    protectedServers: 0,
+  };
   if (os?.reachable) {
     const volImage = (id: string): ImageNode | undefined => [...byName.values()].find((i) => i.name === `volume-${id}`);
     const protectedVolume = (id: string): boolean => {
@@ -141,13 +187,23 @@ export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrRead
           rule: 'dr-volume-not-replicated',
           subject: v.id,
           message: `Cinder volume ${v.name ?? v.id} (type ${v.type ?? '?'}) is not replicated: no copy at the DR site, and failover-host puts it in error (openstack-facts.md 6).`,
-          evidence: { id: v.id, type: v.type, replicationStatus: v.replicationStatus, status: v.status, attachedTo: v.attachedServerIds },
+          evidence: {
+            id: v.id,
+            type: v.type,
+            replicationStatus: v.replicationStatus,
+            status: v.status,
+            attachedTo: v.attachedServerIds,
+          },
         });
       }
     }
     if (!os.errors['images']) {
-      const drStores = new Set(m.glanceStores.filter((s) => s.site !== null && drSites.includes(s.site)).map((s) => s.id));
-      const used = new Set([...os.servers.map((s) => s.imageId), ...os.volumes.map((v) => v.imageId)].filter((x): x is string => !!x));
+      const drStores = new Set(
+        m.glanceStores.filter((s) => s.site !== null && drSites.includes(s.site)).map((s) => s.id),
+      );
+      const used = new Set(
+        [...os.servers.map((s) => s.imageId), ...os.volumes.map((v) => v.imageId)].filter((x): x is string => !!x),
+      );
       for (const g of os.images) {
         if (g.status !== 'active' || g.storesUnknown) continue;
         if (g.stores.some((s) => drStores.has(s))) continue;
@@ -158,13 +214,21 @@ export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrRead
           rule: 'dr-glance-missing-at-dr',
           subject: g.id,
           message: `Glance image ${g.name ?? g.id} is in no store of the DR site (${[...drStores].join(', ') || 'none configured'})${dataThere ? '; its RBD data is mirrored there, but Glance does not list that location' : ''}${used.has(g.id) ? ': servers/volumes use it' : ''}.`,
-          evidence: { id: g.id, stores: g.stores, drStores: [...drStores], mirroredData: dataThere, used: used.has(g.id) },
+          evidence: {
+            id: g.id,
+            stores: g.stores,
+            drStores: [...drStores],
+            mirroredData: dataThere,
+            used: used.has(g.id),
+          },
         });
       }
     }
     if (!os.errors['servers']) {
       for (const s of os.servers) {
-        const vols = os.volumes.filter((v) => v.attachedServerIds.includes(s.id) || s.volumeIds.includes(v.id)).map((v) => v.id);
+        const vols = os.volumes
+          .filter((v) => v.attachedServerIds.includes(s.id) || s.volumeIds.includes(v.id))
+          .map((v) => v.id);
         const badVols = vols.filter((v) => !protectedVolume(v));
         const disk = byName.get([...byName.keys()].find((k) => k.endsWith(`/${s.id}_disk`)) ?? '');
         const diskBad = disk !== undefined && !drSites.some((d) => mirroredTo(disk, d));
@@ -178,11 +242,20 @@ export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrRead
           rule: 'dr-server-unprotected',
           subject: s.id,
           message: `Server ${s.name ?? s.id} would not survive a failover: ${[...badVols.map((v) => `volume ${v} not replicated/mirrored`), ...(diskBad ? [`Nova disk ${disk.pool}/${disk.name} not mirrored`] : [])].join('; ')}.`,
-          evidence: { server: s.id, volumes: vols, unprotectedVolumes: badVols, novaDisk: disk ? `${disk.pool}/${disk.name}` : null },
+          evidence: {
+            server: s.id,
+            volumes: vols,
+            unprotectedVolumes: badVols,
+            novaDisk: disk ? `${disk.pool}/${disk.name}` : null,
+          },
         });
       }
     }
-    summary = { ...summary, volumes: os.volumes.length, replicatedVolumes: os.volumes.filter((v) => REPLICATED.has(v.replicationStatus ?? '')).length };
+    summary = {
+      ...summary,
+      volumes: os.volumes.length,
+      replicatedVolumes: os.volumes.filter((v) => REPLICATED.has(v.replicationStatus ?? '')).length,
+    };
   }
 
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -190,14 +263,31 @@ export function evaluateDrReadiness(m: TopologyModel, health: Finding[]): DrRead
   const findings = out.filter((f) => (seen.has(f.id) ? false : (seen.add(f.id), true)));
   for (const f of findings) counts[f.severity]++;
   const order: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-  findings.sort((a, b) => order[a.severity] - order[b.severity] || a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
-  return { generatedAt: m.generatedAt, drSites, ready: counts.error === 0, counts, findings, rpo, worstBySite, summary };
+  findings.sort(
+    (a, b) =>
+      order[a.severity] - order[b.severity] || a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject),
+  );
+  return {
+    generatedAt: m.generatedAt,
+    drSites,
+    ready: counts.error === 0,
+    counts,
+    findings,
+    rpo,
+    worstBySite,
+    summary,
+  };
 }
 
 export function renderDrReadiness(r: DrReadiness): string {
   const lines = [`DR readiness: ${r.ready ? 'READY' : 'NOT READY'} (DR sites: ${r.drSites.join(', ') || 'none'})`];
-  lines.push(`images ${r.summary.images} (mirrored ${r.summary.mirrored}), volumes ${r.summary.volumes} (replicated ${r.summary.replicatedVolumes}), servers ${r.summary.servers} (protected ${r.summary.protectedServers})`);
-  for (const [site, w] of Object.entries(r.worstBySite)) lines.push(`worst RPO for a failover away from ${site}: ${w.seconds === null ? '?' : `${w.seconds} s`}${w.image ? ` (${w.image})` : ''}, max ${w.entriesBehind ?? 0} journal entries behind, ${w.images} images`);
+  lines.push(
+    `images ${r.summary.images} (mirrored ${r.summary.mirrored}), volumes ${r.summary.volumes} (replicated ${r.summary.replicatedVolumes}), servers ${r.summary.servers} (protected ${r.summary.protectedServers})`,
+  );
+  for (const [site, w] of Object.entries(r.worstBySite))
+    lines.push(
+      `worst RPO for a failover away from ${site}: ${w.seconds === null ? '?' : `${w.seconds} s`}${w.image ? ` (${w.image})` : ''}, max ${w.entriesBehind ?? 0} journal entries behind, ${w.images} images`,
+    );
   for (const f of r.findings) lines.push(`${f.severity.toUpperCase().padEnd(7)} ${f.rule}  ${f.message}`);
   lines.push(`${r.counts.error} error, ${r.counts.warning} warning, ${r.counts.info} info`);
   return lines.join('\n');

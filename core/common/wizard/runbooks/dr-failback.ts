@@ -13,7 +13,18 @@ import type { PlanContext, StepContext, StepDef } from '../types';
 import { dr } from './dr-shared/commands';
 import { discoverScope, scopeEvidence } from './dr-shared/discover';
 import { caughtUp, pool, rbdInfoIfExists, statuses } from './dr-shared/observe';
-import { clusterEnd, drFacts, endSchema, openstackSchema, scopeSchema, specOf, timeoutsSchema, type ClusterEnd, type Direction, type DrImage } from './dr-shared/params';
+import {
+  clusterEnd,
+  drFacts,
+  endSchema,
+  openstackSchema,
+  scopeSchema,
+  specOf,
+  timeoutsSchema,
+  type ClusterEnd,
+  type Direction,
+  type DrImage,
+} from './dr-shared/params';
 import { switchSteps } from './dr-shared/switch';
 
 export const failbackParamsSchema = z
@@ -27,7 +38,12 @@ export const failbackParamsSchema = z
     scope: scopeSchema,
     openstack: openstackSchema.optional(),
     checksums: z.boolean().default(true),
-    resyncTimeoutSec: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+    resyncTimeoutSec: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .default(3600),
     timeouts: timeoutsSchema,
   })
   .refine((p) => p.current.cluster !== p.returning.cluster, 'current and returning must be different clusters');
@@ -35,13 +51,19 @@ export type FailbackParams = z.infer<typeof failbackParamsSchema>;
 type P = FailbackParams;
 type C = StepContext<P>;
 
-const current = (c: PlanContext<P>): ClusterEnd => clusterEnd(c.inventory, c.params.current.cluster, c.params.current.host);
-const returning = (c: PlanContext<P>): ClusterEnd => clusterEnd(c.inventory, c.params.returning.cluster, c.params.returning.host);
+const current = (c: PlanContext<P>): ClusterEnd =>
+  clusterEnd(c.inventory, c.params.current.cluster, c.params.current.host);
+const returning = (c: PlanContext<P>): ClusterEnd =>
+  clusterEnd(c.inventory, c.params.returning.cluster, c.params.returning.host);
 const staleEnd = (c: PlanContext<P>): ClusterEnd => (c.params.stale === 'returning' ? returning(c) : current(c));
 const keeperEnd = (c: PlanContext<P>): ClusterEnd => (c.params.stale === 'returning' ? current(c) : returning(c));
 
 /** The switch back: from the site serving now to the returning one; Cinder fails back to its default backend. */
-const back: Direction<P> = { from: current, to: returning, backendId: (c) => (c.params.openstack?.cinder ? 'default' : undefined) };
+const back: Direction<P> = {
+  from: current,
+  to: returning,
+  backendId: (c) => (c.params.openstack?.cinder ? 'default' : undefined),
+};
 
 export interface SideView {
   image: string;
@@ -60,24 +82,44 @@ interface Detection {
   toResync: string[];
 }
 
-const detection = (c: { facts: Record<string, unknown> }): Detection | undefined => c.facts['detection'] as Detection | undefined;
-const byName = (c: PlanContext<P>, names: string[] | undefined): DrImage[] => (drFacts(c.facts).images ?? []).filter((i) => (names ?? []).includes(specOf(i)));
+const detection = (c: { facts: Record<string, unknown> }): Detection | undefined =>
+  c.facts['detection'] as Detection | undefined;
+const byName = (c: PlanContext<P>, names: string[] | undefined): DrImage[] =>
+  (drFacts(c.facts).images ?? []).filter((i) => (names ?? []).includes(specOf(i)));
 
 async function detect(ctx: C): Promise<Detection> {
   const imgs = drFacts(ctx.facts).images ?? [];
-  const [sst, kst] = await Promise.all([statuses(ctx, staleEnd(ctx), imgs, { purpose: 'verify' }), statuses(ctx, keeperEnd(ctx), imgs, { purpose: 'verify' })]);
+  const [sst, kst] = await Promise.all([
+    statuses(ctx, staleEnd(ctx), imgs, { purpose: 'verify' }),
+    statuses(ctx, keeperEnd(ctx), imgs, { purpose: 'verify' }),
+  ]);
   const views = await pool(imgs, 4, async (i): Promise<SideView> => {
     const [s, k] = await Promise.all([rbdInfoIfExists(ctx, staleEnd(ctx), i), rbdInfoIfExists(ctx, keeperEnd(ctx), i)]);
     const a = sst.get(specOf(i));
     const b = kst.get(specOf(i));
-    const split = a?.parsed.splitBrain === true || b?.parsed.splitBrain === true || (b?.peers ?? []).some((p) => p.parsed.splitBrain);
-    return { image: specOf(i), stalePrimary: s?.mirroring?.primary ?? null, keeperPrimary: k?.mirroring?.primary ?? null, splitBrain: split, staleState: a?.state?.raw ?? null, keeperState: b?.state?.raw ?? null };
+    const split =
+      a?.parsed.splitBrain === true ||
+      b?.parsed.splitBrain === true ||
+      (b?.peers ?? []).some((p) => p.parsed.splitBrain);
+    return {
+      image: specOf(i),
+      stalePrimary: s?.mirroring?.primary ?? null,
+      keeperPrimary: k?.mirroring?.primary ?? null,
+      splitBrain: split,
+      staleState: a?.state?.raw ?? null,
+      keeperState: b?.state?.raw ?? null,
+    };
   });
   const bothPrimary = views.filter((v) => v.stalePrimary === true && v.keeperPrimary === true);
   return {
     views,
     toDemote: views.filter((v) => v.stalePrimary === true).map((v) => v.image),
-    toResync: views.filter((v) => v.splitBrain || bothPrimary.includes(v) || (v.stalePrimary === false && /error/.test(v.staleState ?? ''))).map((v) => v.image),
+    toResync: views
+      .filter(
+        (v) =>
+          v.splitBrain || bothPrimary.includes(v) || (v.stalePrimary === false && /error/.test(v.staleState ?? '')),
+      )
+      .map((v) => v.image),
   };
 }
 
@@ -95,19 +137,28 @@ const failbackSteps: StepDef<P>[] = [
     execute: async (ctx) => {
       for (const e of [current(ctx), returning(ctx)]) {
         const r = await ctx.run(e.host, dr.cephStatus(e.target), { purpose: 'discover', timeoutMs: 30_000 });
-        if (r.exitCode !== 0) throw new StepFailedError(`${e.cluster} does not answer: failback needs both sites`, r.stderr.slice(-800));
+        if (r.exitCode !== 0)
+          throw new StepFailedError(`${e.cluster} does not answer: failback needs both sites`, r.stderr.slice(-800));
       }
       ctx.setFacts({ ...(await discoverScope(ctx, current(ctx))) });
     },
-    verify: (ctx) => Promise.resolve({ ok: (drFacts(ctx.facts).images?.length ?? 0) > 0, evidence: scopeEvidence(drFacts(ctx.facts)) }),
+    verify: (ctx) =>
+      Promise.resolve({
+        ok: (drFacts(ctx.facts).images?.length ?? 0) > 0,
+        evidence: scopeEvidence(drFacts(ctx.facts)),
+      }),
   },
   {
     id: 'detect-split-brain',
     title: 'Detect split-brain from both sides',
     phase: 'Detect',
     risk: 'read',
-    description: 'rbd info (authoritative primary flag) and the published mirror status of both sites; checks the description, not only the state (ceph-csi PR 2572).',
-    plan: (c) => [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].flatMap((p) => [current(c), returning(c)].map((e) => ({ host: e.host, argv: dr.mirrorPoolStatus(e.target, p) }))),
+    description:
+      'rbd info (authoritative primary flag) and the published mirror status of both sites; checks the description, not only the state (ceph-csi PR 2572).',
+    plan: (c) =>
+      [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].flatMap((p) =>
+        [current(c), returning(c)].map((e) => ({ host: e.host, argv: dr.mirrorPoolStatus(e.target, p) })),
+      ),
     execute: async (ctx) => {
       ctx.setFacts({ detection: await detect(ctx) });
     },
@@ -127,14 +178,27 @@ const failbackSteps: StepDef<P>[] = [
     title: 'Demote the stale side',
     phase: 'Repair',
     risk: 'destructive',
-    confirm: (c) => ({ expected: staleEnd(c).cluster, prompt: `The writes made at ${staleEnd(c).cluster} since the failover will be discarded (${keeperEnd(c).cluster}'s data wins). Type the stale cluster's name` }),
-    skipIf: (c) => (detection(c) && detection(c)?.toDemote.length === 0 ? 'nothing is primary on the stale side' : undefined),
-    plan: (c) => byName(c, detection(c)?.toDemote).map((i) => ({ host: staleEnd(c).host, argv: dr.imageDemote(staleEnd(c).target, i.pool, i.name) })),
+    confirm: (c) => ({
+      expected: staleEnd(c).cluster,
+      prompt: `The writes made at ${staleEnd(c).cluster} since the failover will be discarded (${keeperEnd(c).cluster}'s data wins). Type the stale cluster's name`,
+    }),
+    skipIf: (c) =>
+      detection(c) && detection(c)?.toDemote.length === 0 ? 'nothing is primary on the stale side' : undefined,
+    plan: (c) =>
+      byName(c, detection(c)?.toDemote).map((i) => ({
+        host: staleEnd(c).host,
+        argv: dr.imageDemote(staleEnd(c).target, i.pool, i.name),
+      })),
     verify: async (ctx) => {
       const imgs = byName(ctx, detection(ctx)?.toDemote);
       const infos = await pool(imgs, 4, (i) => rbdInfoIfExists(ctx, staleEnd(ctx), i));
       const bad = imgs.filter((_, k) => infos[k]?.mirroring?.primary !== false);
-      return { ok: bad.length === 0, evidence: bad.length ? `still primary: ${bad.map(specOf).join(', ')}` : `${imgs.length} images non-primary at ${staleEnd(ctx).cluster}` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `still primary: ${bad.map(specOf).join(', ')}`
+          : `${imgs.length} images non-primary at ${staleEnd(ctx).cluster}`,
+      };
     },
   },
   {
@@ -142,13 +206,24 @@ const failbackSteps: StepDef<P>[] = [
     title: 'Fresh mirror snapshot on the keeper (snapshot-mode images to resync)',
     phase: 'Repair',
     risk: 'change',
-    skipIf: (c) => (detection(c) && byName(c, detection(c)?.toResync).filter((i) => i.mode === 'snapshot').length === 0 ? 'no snapshot-mode image to resync' : undefined),
-    plan: (c) => byName(c, detection(c)?.toResync).filter((i) => i.mode === 'snapshot').map((i) => ({ host: keeperEnd(c).host, argv: dr.mirrorSnapshot(keeperEnd(c).target, i.pool, i.name) })),
+    skipIf: (c) =>
+      detection(c) && byName(c, detection(c)?.toResync).filter((i) => i.mode === 'snapshot').length === 0
+        ? 'no snapshot-mode image to resync'
+        : undefined,
+    plan: (c) =>
+      byName(c, detection(c)?.toResync)
+        .filter((i) => i.mode === 'snapshot')
+        .map((i) => ({ host: keeperEnd(c).host, argv: dr.mirrorSnapshot(keeperEnd(c).target, i.pool, i.name) })),
     verify: async (ctx) => {
       const imgs = byName(ctx, detection(ctx)?.toResync).filter((i) => i.mode === 'snapshot');
       const infos = await pool(imgs, 4, (i) => rbdInfoIfExists(ctx, keeperEnd(ctx), i));
       const bad = imgs.filter((_, k) => infos[k]?.mirroring?.primary !== true);
-      return { ok: bad.length === 0, evidence: bad.length ? `keeper not primary: ${bad.map(specOf).join(', ')}` : `${imgs.length} snapshot-mode images got a fresh mirror snapshot at ${keeperEnd(ctx).cluster}` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `keeper not primary: ${bad.map(specOf).join(', ')}`
+          : `${imgs.length} snapshot-mode images got a fresh mirror snapshot at ${keeperEnd(ctx).cluster}`,
+      };
     },
   },
   {
@@ -156,10 +231,18 @@ const failbackSteps: StepDef<P>[] = [
     title: 'Resync the stale copies (explicit decision)',
     phase: 'Repair',
     risk: 'destructive',
-    description: 'Deletes the stale copies and copies them again from the keeper. Never automatic: it runs only on this typed confirmation.',
-    confirm: (c) => ({ expected: staleEnd(c).cluster, prompt: `Resync ${detection(c)?.toResync.length ?? '?'} images at ${staleEnd(c).cluster} from ${keeperEnd(c).cluster} (their local data is replaced). Type the stale cluster's name` }),
+    description:
+      'Deletes the stale copies and copies them again from the keeper. Never automatic: it runs only on this typed confirmation.',
+    confirm: (c) => ({
+      expected: staleEnd(c).cluster,
+      prompt: `Resync ${detection(c)?.toResync.length ?? '?'} images at ${staleEnd(c).cluster} from ${keeperEnd(c).cluster} (their local data is replaced). Type the stale cluster's name`,
+    }),
     skipIf: (c) => (detection(c) && detection(c)?.toResync.length === 0 ? 'no diverged image' : undefined),
-    plan: (c) => byName(c, detection(c)?.toResync).map((i) => ({ host: staleEnd(c).host, argv: dr.imageResync(staleEnd(c).target, i.pool, i.name) })),
+    plan: (c) =>
+      byName(c, detection(c)?.toResync).map((i) => ({
+        host: staleEnd(c).host,
+        argv: dr.imageResync(staleEnd(c).target, i.pool, i.name),
+      })),
     execute: async (ctx) => {
       const imgs = byName(ctx, detection(ctx)?.toResync);
       const before = await pool(imgs, 4, (i) => rbdInfoIfExists(ctx, staleEnd(ctx), i));
@@ -171,12 +254,25 @@ const failbackSteps: StepDef<P>[] = [
       timeoutMs: 120_000,
       poll: async (ctx) => {
         const r = await recreated(ctx);
-        return { done: r.pending.length === 0, progress: { done: r.total - r.pending.length, total: r.total, message: `${r.total - r.pending.length}/${r.total} stale copies replaced` }, evidence: r.pending.join(', ') };
+        return {
+          done: r.pending.length === 0,
+          progress: {
+            done: r.total - r.pending.length,
+            total: r.total,
+            message: `${r.total - r.pending.length}/${r.total} stale copies replaced`,
+          },
+          evidence: r.pending.join(', '),
+        };
       },
     },
     verify: async (ctx) => {
       const r = await recreated(ctx);
-      return { ok: r.pending.length === 0, evidence: r.pending.length ? `not replaced yet: ${r.pending.join(', ')}` : `${r.total} stale copies deleted and re-created (new image ids) at ${staleEnd(ctx).cluster}` };
+      return {
+        ok: r.pending.length === 0,
+        evidence: r.pending.length
+          ? `not replaced yet: ${r.pending.join(', ')}`
+          : `${r.total} stale copies deleted and re-created (new image ids) at ${staleEnd(ctx).cluster}`,
+      };
     },
   },
   {
@@ -184,7 +280,12 @@ const failbackSteps: StepDef<P>[] = [
     title: 'Wait until the stale side has caught up',
     phase: 'Repair',
     risk: 'read',
-    plan: (c) => [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].map((p) => ({ host: staleEnd(c).host, argv: dr.mirrorPoolStatus(staleEnd(c).target, p), note: 'polled' })),
+    plan: (c) =>
+      [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].map((p) => ({
+        host: staleEnd(c).host,
+        argv: dr.mirrorPoolStatus(staleEnd(c).target, p),
+        note: 'polled',
+      })),
     execute: () => Promise.resolve(),
     wait: {
       intervalMs: 3000,
@@ -193,13 +294,35 @@ const failbackSteps: StepDef<P>[] = [
       poll: async (ctx) => {
         const imgs = drFacts(ctx.facts).images ?? [];
         const st = await statuses(ctx, staleEnd(ctx), imgs);
-        const split = imgs.filter((i) => st.get(specOf(i))?.parsed.splitBrain === true && !(detection(ctx)?.toResync ?? []).includes(specOf(i)));
-        if (split.length) throw new StepFailedError(`split-brain on images not chosen for resync: ${split.map(specOf).join(', ')}: decide again (re-run detection)`);
+        const split = imgs.filter(
+          (i) => st.get(specOf(i))?.parsed.splitBrain === true && !(detection(ctx)?.toResync ?? []).includes(specOf(i)),
+        );
+        if (split.length)
+          throw new StepFailedError(
+            `split-brain on images not chosen for resync: ${split.map(specOf).join(', ')}: decide again (re-run detection)`,
+          );
         const lag = imgs.filter((i) => !caughtUp(st.get(specOf(i)), i.mode));
-        return { done: lag.length === 0, progress: { done: imgs.length - lag.length, total: imgs.length, message: `${imgs.length - lag.length}/${imgs.length} caught up at ${staleEnd(ctx).cluster}` }, evidence: lag.map((i) => `${specOf(i)}: ${st.get(specOf(i))?.state?.raw ?? 'no status'} ${st.get(specOf(i))?.description ?? ''}`).join('\n') };
+        return {
+          done: lag.length === 0,
+          progress: {
+            done: imgs.length - lag.length,
+            total: imgs.length,
+            message: `${imgs.length - lag.length}/${imgs.length} caught up at ${staleEnd(ctx).cluster}`,
+          },
+          evidence: lag
+            .map(
+              (i) =>
+                `${specOf(i)}: ${st.get(specOf(i))?.state?.raw ?? 'no status'} ${st.get(specOf(i))?.description ?? ''}`,
+            )
+            .join('\n'),
+        };
       },
     },
-    verify: (ctx) => Promise.resolve({ ok: true, evidence: `${(drFacts(ctx.facts).images ?? []).length} images replaying and caught up at ${staleEnd(ctx).cluster}` }),
+    verify: (ctx) =>
+      Promise.resolve({
+        ok: true,
+        evidence: `${(drFacts(ctx.facts).images ?? []).length} images replaying and caught up at ${staleEnd(ctx).cluster}`,
+      }),
   },
 ];
 
@@ -216,7 +339,8 @@ async function recreated(ctx: C): Promise<{ total: number; pending: string[] }> 
 }
 
 /** Failing back after keeping the returning site's data: it is primary already, nothing to switch. */
-const keptReturning = (c: PlanContext<P>): string | undefined => (c.params.stale === 'current' ? 'the returning site kept its data and is primary: nothing to switch back' : undefined);
+const keptReturning = (c: PlanContext<P>): string | undefined =>
+  c.params.stale === 'current' ? 'the returning site kept its data and is primary: nothing to switch back' : undefined;
 
 export const failbackWizard = defineWizard<P>({
   id: 'dr-failback',

@@ -5,4 +5,9 @@ import { plannedFailoverWizard } from './dr-planned-failover';
 import { drTestWizard } from './dr-test';
 import { unplannedFailoverWizard } from './dr-unplanned-failover';
 
-export const drWizards: WizardDef<unknown>[] = [plannedFailoverWizard, unplannedFailoverWizard, failbackWizard, drTestWizard].map((w) => w as unknown as WizardDef<unknown>);
+export const drWizards: WizardDef<unknown>[] = [
+  plannedFailoverWizard,
+  unplannedFailoverWizard,
+  failbackWizard,
+  drTestWizard,
+].map((w) => w as unknown as WizardDef<unknown>);

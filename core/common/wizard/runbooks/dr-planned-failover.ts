@@ -10,7 +10,16 @@ import type { StepDef } from '../types';
 import { dr } from './dr-shared/commands';
 import { discoverScope, scopeEvidence } from './dr-shared/discover';
 import { primaryFlags } from './dr-shared/observe';
-import { clusterEnd, drFacts, endSchema, openstackSchema, scopeSchema, specOf, timeoutsSchema, type Direction } from './dr-shared/params';
+import {
+  clusterEnd,
+  drFacts,
+  endSchema,
+  openstackSchema,
+  scopeSchema,
+  specOf,
+  timeoutsSchema,
+  type Direction,
+} from './dr-shared/params';
 import { switchSteps } from './dr-shared/switch';
 
 export const plannedFailoverParamsSchema = z
@@ -40,12 +49,18 @@ export function preflightSteps<P extends PlannedFailoverParams>(d: Direction<P>)
       title: 'Discover the scope',
       phase: 'Prepare',
       risk: 'read',
-      description: 'Lists every image in scope at the primary (mode, global id, owner) and the servers; names the unprotected parts.',
+      description:
+        'Lists every image in scope at the primary (mode, global id, owner) and the servers; names the unprotected parts.',
       plan: (c) => [
         { host: d.from(c).host, argv: dr.cephStatus(d.from(c).target) },
         { host: d.to(c).host, argv: dr.cephStatus(d.to(c).target) },
         ...c.params.scope.pools.map((p) => ({ host: d.from(c).host, argv: dr.mirrorPoolStatus(d.from(c).target, p) })),
-        { host: d.from(c).host, argv: dr.info(d.from(c).target, c.params.scope.pools[0] ?? 'POOL', 'IMAGE'), placeholder: true, note: 'rbd info for each image found' },
+        {
+          host: d.from(c).host,
+          argv: dr.info(d.from(c).target, c.params.scope.pools[0] ?? 'POOL', 'IMAGE'),
+          placeholder: true,
+          note: 'rbd info for each image found',
+        },
       ],
       execute: async (ctx) => {
         ctx.setFacts({ ...(await discoverScope(ctx, d.from(ctx))) });
@@ -67,8 +82,12 @@ export function preflightSteps<P extends PlannedFailoverParams>(d: Direction<P>)
         const flags = await primaryFlags(ctx, d.from(ctx), d.to(ctx), f.images ?? []);
         const wrong = flags.filter((x) => x.a !== true || x.b !== false);
         const lines = [
-          wrong.length ? `not primary at ${d.from(ctx).cluster} / non-primary at ${d.to(ctx).cluster}: ${wrong.map((x) => `${specOf(x.image)} (${String(x.a)}/${String(x.b)})`).join(', ')}` : `${flags.length} images primary at ${d.from(ctx).cluster}, non-primary at ${d.to(ctx).cluster}`,
-          f.unprotected?.length ? `unprotected (would not survive the failover): ${f.unprotected.join('; ')}` : 'every part of the workload is mirrored',
+          wrong.length
+            ? `not primary at ${d.from(ctx).cluster} / non-primary at ${d.to(ctx).cluster}: ${wrong.map((x) => `${specOf(x.image)} (${String(x.a)}/${String(x.b)})`).join(', ')}`
+            : `${flags.length} images primary at ${d.from(ctx).cluster}, non-primary at ${d.to(ctx).cluster}`,
+          f.unprotected?.length
+            ? `unprotected (would not survive the failover): ${f.unprotected.join('; ')}`
+            : 'every part of the workload is mirrored',
         ];
         return { ok: wrong.length === 0 && !f.unprotected?.length, evidence: lines.join('\n') };
       },

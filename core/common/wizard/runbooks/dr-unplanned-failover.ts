@@ -16,7 +16,17 @@ import { dr } from './dr-shared/commands';
 import { discoverScope, scopeEvidence } from './dr-shared/discover';
 import { describeLoss, lossWindow, type LossWindow } from './dr-shared/loss';
 import { cloudState, pool, rbdInfoIfExists, statuses } from './dr-shared/observe';
-import { clusterEnd, drFacts, endSchema, openstackSchema, scopeSchema, specOf, timeoutsSchema, wizardOwned, type Direction } from './dr-shared/params';
+import {
+  clusterEnd,
+  drFacts,
+  endSchema,
+  openstackSchema,
+  scopeSchema,
+  specOf,
+  timeoutsSchema,
+  wizardOwned,
+  type Direction,
+} from './dr-shared/params';
 
 export const unplannedFailoverParamsSchema = z
   .object({
@@ -29,7 +39,14 @@ export const unplannedFailoverParamsSchema = z
     /** Bound of every probe of the lost site (SSH connect + Ceph connect/mon-op timeouts). */
     probeSec: z.number().int().min(2).max(120).default(10),
     /** An extra Ceph probe of the lost cluster from another host (a conf naming the lost cluster's monitors). */
-    cephProbe: z.object({ host: nameSchema, conf: z.string().min(1), keyring: z.string().min(1).optional(), clientId: z.string().min(1).optional() }).optional(),
+    cephProbe: z
+      .object({
+        host: nameSchema,
+        conf: z.string().min(1),
+        keyring: z.string().min(1).optional(),
+        clientId: z.string().min(1).optional(),
+      })
+      .optional(),
     /** Fence the lost site before promoting (power/network off: it must not come back writing). */
     fence: z.enum(['manual', 'none']).default('manual'),
     checksums: z.boolean().default(false),
@@ -61,32 +78,65 @@ async function probe(ctx: C, what: string, host: string, argv: string[], timeout
     const r = await ctx.run(host, argv, { purpose: 'precondition', timeoutMs, note: what });
     const ms = ctx.clock.now() - t0;
     const tail = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300);
-    return { what, host, reachable: r.exitCode === 0, ms, evidence: r.exitCode === 0 ? 'answered' : `exit ${r.exitCode ?? 'none'}: ${tail}` };
+    return {
+      what,
+      host,
+      reachable: r.exitCode === 0,
+      ms,
+      evidence: r.exitCode === 0 ? 'answered' : `exit ${r.exitCode ?? 'none'}: ${tail}`,
+    };
   } catch (e) {
-    return { what, host, reachable: false, ms: ctx.clock.now() - t0, evidence: e instanceof TransportError ? e.message : errorMessage(e) };
+    return {
+      what,
+      host,
+      reachable: false,
+      ms: ctx.clock.now() - t0,
+      evidence: e instanceof TransportError ? e.message : errorMessage(e),
+    };
   }
 }
 
 async function proveLoss(ctx: C): Promise<Probe[]> {
   const lostSite = ctx.inventory.clusters.find((c) => c.name === ctx.params.lost.cluster)?.site;
   const ms = ctx.params.probeSec * 1000;
-  const hosts = ctx.inventory.hosts.filter((h) => (lostSite && h.site === lostSite) || h.roles.some((r) => r.kind === 'ceph-mon' && r.cluster === ctx.params.lost.cluster));
+  const hosts = ctx.inventory.hosts.filter(
+    (h) =>
+      (lostSite && h.site === lostSite) ||
+      h.roles.some((r) => r.kind === 'ceph-mon' && r.cluster === ctx.params.lost.cluster),
+  );
   const tasks: Promise<Probe>[] = hosts.map((h) => probe(ctx, `ssh ${h.id}`, h.id, dr.probe(), ms));
   for (const h of hosts) {
     for (const r of h.roles) {
       if (r.kind !== 'ceph-mon' || r.cluster !== ctx.params.lost.cluster) continue;
-      tasks.push(probe(ctx, `ceph status via ${h.id}`, h.id, dr.cephStatus(cephTargetFromRole(r, ctx.params.probeSec)), ms + 5000));
+      tasks.push(
+        probe(
+          ctx,
+          `ceph status via ${h.id}`,
+          h.id,
+          dr.cephStatus(cephTargetFromRole(r, ctx.params.probeSec)),
+          ms + 5000,
+        ),
+      );
     }
   }
   const cp = ctx.params.cephProbe;
   if (cp) {
-    const t = { sudo: false, conf: cp.conf, timeoutSec: ctx.params.probeSec, ...(cp.keyring ? { keyring: cp.keyring } : {}), ...(cp.clientId ? { clientId: cp.clientId } : {}) };
-    tasks.push(probe(ctx, `ceph status of ${ctx.params.lost.cluster} from ${cp.host}`, cp.host, dr.cephStatus(t), ms + 5000));
+    const t = {
+      sudo: false,
+      conf: cp.conf,
+      timeoutSec: ctx.params.probeSec,
+      ...(cp.keyring ? { keyring: cp.keyring } : {}),
+      ...(cp.clientId ? { clientId: cp.clientId } : {}),
+    };
+    tasks.push(
+      probe(ctx, `ceph status of ${ctx.params.lost.cluster} from ${cp.host}`, cp.host, dr.cephStatus(t), ms + 5000),
+    );
   }
   return Promise.all(tasks);
 }
 
-const lossOf = (ctx: { facts: Record<string, unknown> }): LossWindow | undefined => ctx.facts['lossWindow'] as LossWindow | undefined;
+const lossOf = (ctx: { facts: Record<string, unknown> }): LossWindow | undefined =>
+  ctx.facts['lossWindow'] as LossWindow | undefined;
 
 const steps: StepDef<P>[] = [
   {
@@ -94,8 +144,12 @@ const steps: StepDef<P>[] = [
     title: 'Prove the loss: SSH and Ceph of the lost site unreachable',
     phase: 'Assess',
     risk: 'read',
-    description: 'Every probe is bounded (connect and Ceph timeouts); a site that answers is not lost: use the planned failover.',
-    plan: (c) => c.inventory.hosts.filter((h) => h.roles.some((r) => r.kind === 'ceph-mon' && r.cluster === c.params.lost.cluster)).map((h) => ({ host: h.id, argv: dr.probe(), note: `bounded to ${c.params.probeSec} s` })),
+    description:
+      'Every probe is bounded (connect and Ceph timeouts); a site that answers is not lost: use the planned failover.',
+    plan: (c) =>
+      c.inventory.hosts
+        .filter((h) => h.roles.some((r) => r.kind === 'ceph-mon' && r.cluster === c.params.lost.cluster))
+        .map((h) => ({ host: h.id, argv: dr.probe(), note: `bounded to ${c.params.probeSec} s` })),
     execute: async (ctx) => {
       ctx.setFacts({ incidentStartedAt: ctx.clock.now(), probes: await proveLoss(ctx) });
     },
@@ -104,8 +158,14 @@ const steps: StepDef<P>[] = [
       const up = probes.filter((p) => p.reachable);
       const hasSsh = probes.some((p) => p.what.startsWith('ssh'));
       const hasCeph = probes.some((p) => p.what.startsWith('ceph'));
-      const lines = probes.map((p) => `${p.reachable ? 'REACHABLE' : 'unreachable'} ${p.what} (${Math.round(p.ms / 100) / 10} s): ${p.evidence}`);
-      return Promise.resolve({ ok: hasSsh && hasCeph && up.length === 0, evidence: `${up.length === 0 ? 'lost' : 'NOT lost'}: ${lines.join('; ')}` });
+      const lines = probes.map(
+        (p) =>
+          `${p.reachable ? 'REACHABLE' : 'unreachable'} ${p.what} (${Math.round(p.ms / 100) / 10} s): ${p.evidence}`,
+      );
+      return Promise.resolve({
+        ok: hasSsh && hasCeph && up.length === 0,
+        evidence: `${up.length === 0 ? 'lost' : 'NOT lost'}: ${lines.join('; ')}`,
+      });
     },
   },
   {
@@ -113,19 +173,29 @@ const steps: StepDef<P>[] = [
     title: 'Discover the scope at the survivor',
     phase: 'Assess',
     risk: 'read',
-    plan: (c) => c.params.scope.pools.map((p) => ({ host: dir.to(c).host, argv: dr.mirrorPoolStatus(dir.to(c).target, p) })),
+    plan: (c) =>
+      c.params.scope.pools.map((p) => ({ host: dir.to(c).host, argv: dr.mirrorPoolStatus(dir.to(c).target, p) })),
     execute: async (ctx) => {
       ctx.setFacts({ ...(await discoverScope(ctx, dir.to(ctx))) });
     },
-    verify: (ctx) => Promise.resolve({ ok: (drFacts(ctx.facts).images?.length ?? 0) > 0, evidence: scopeEvidence(drFacts(ctx.facts)) }),
+    verify: (ctx) =>
+      Promise.resolve({
+        ok: (drFacts(ctx.facts).images?.length ?? 0) > 0,
+        evidence: scopeEvidence(drFacts(ctx.facts)),
+      }),
   },
   {
     id: 'loss-window',
     title: 'Show the data-loss window',
     phase: 'Assess',
     risk: 'read',
-    description: 'From the survivor\'s last observation: journal entries not replayed, age of the last mirror snapshot copied here.',
-    plan: (c) => [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].map((p) => ({ host: dir.to(c).host, argv: dr.mirrorPoolStatus(dir.to(c).target, p) })),
+    description:
+      "From the survivor's last observation: journal entries not replayed, age of the last mirror snapshot copied here.",
+    plan: (c) =>
+      [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].map((p) => ({
+        host: dir.to(c).host,
+        argv: dr.mirrorPoolStatus(dir.to(c).target, p),
+      })),
     execute: async (ctx) => {
       const imgs = drFacts(ctx.facts).images ?? [];
       const st = await statuses(ctx, dir.to(ctx), imgs, { purpose: 'verify' });
@@ -135,7 +205,12 @@ const steps: StepDef<P>[] = [
     verify: (ctx) => {
       const l = lossOf(ctx);
       const missing = l?.images.filter((x) => x.missing) ?? [];
-      return Promise.resolve({ ok: !!l && missing.length === 0, evidence: missing.length ? `no copy at ${dir.to(ctx).cluster}: ${missing.map((x) => x.image).join(', ')}` : `data-loss window: ${l ? describeLoss(l) : '?'}` });
+      return Promise.resolve({
+        ok: !!l && missing.length === 0,
+        evidence: missing.length
+          ? `no copy at ${dir.to(ctx).cluster}: ${missing.map((x) => x.image).join(', ')}`
+          : `data-loss window: ${l ? describeLoss(l) : '?'}`,
+      });
     },
   },
   {
@@ -157,7 +232,12 @@ const steps: StepDef<P>[] = [
     verify: async (ctx) => {
       const probes = await proveLoss(ctx);
       const up = probes.filter((p) => p.reachable);
-      return { ok: up.length === 0, evidence: up.length ? `answers again: ${up.map((p) => p.what).join(', ')}` : `${probes.length} probes unreachable` };
+      return {
+        ok: up.length === 0,
+        evidence: up.length
+          ? `answers again: ${up.map((p) => p.what).join(', ')}`
+          : `${probes.length} probes unreachable`,
+      };
     },
   },
   {
@@ -165,23 +245,42 @@ const steps: StepDef<P>[] = [
     title: 'Force-promote at the survivor',
     phase: 'Failover',
     risk: 'destructive',
-    description: 'Writes not copied yet are lost (the window above); the lost site will be split-brained when it returns. Cinder volumes are left to failover-host.',
+    description:
+      'Writes not copied yet are lost (the window above); the lost site will be split-brained when it returns. Cinder volumes are left to failover-host.',
     confirm: (c) => {
       const l = lossOf(c);
-      return { expected: c.params.lost.cluster, prompt: `Declare ${c.params.lost.cluster} lost and force-promote at ${c.params.survivor.cluster}; data-loss window: ${l ? describeLoss(l) : 'unknown'}. Type the lost cluster's name` };
+      return {
+        expected: c.params.lost.cluster,
+        prompt: `Declare ${c.params.lost.cluster} lost and force-promote at ${c.params.survivor.cluster}; data-loss window: ${l ? describeLoss(l) : 'unknown'}. Type the lost cluster's name`,
+      };
     },
-    skipIf: (c) => (drFacts(c.facts).images && wizardOwned(c.facts).length === 0 ? 'every image in scope is a Cinder volume (failover-host switches them)' : undefined),
-    plan: (c) => switchCommands(c, 'to', dir, { pool: (p) => dr.poolPromote(dir.to(c).target, p, true), image: (i) => dr.imagePromote(dir.to(c).target, i.pool, i.name, true) }),
+    skipIf: (c) =>
+      drFacts(c.facts).images && wizardOwned(c.facts).length === 0
+        ? 'every image in scope is a Cinder volume (failover-host switches them)'
+        : undefined,
+    plan: (c) =>
+      switchCommands(c, 'to', dir, {
+        pool: (p) => dr.poolPromote(dir.to(c).target, p, true),
+        image: (i) => dr.imagePromote(dir.to(c).target, i.pool, i.name, true),
+      }),
     execute: async (ctx) => {
       if (ctx.facts['switchStartedAt'] === undefined) ctx.setFacts({ switchStartedAt: ctx.clock.now() });
-      const cmds = switchCommands(ctx, 'to', dir, { pool: (p) => dr.poolPromote(dir.to(ctx).target, p, true), image: (i) => dr.imagePromote(dir.to(ctx).target, i.pool, i.name, true) });
+      const cmds = switchCommands(ctx, 'to', dir, {
+        pool: (p) => dr.poolPromote(dir.to(ctx).target, p, true),
+        image: (i) => dr.imagePromote(dir.to(ctx).target, i.pool, i.name, true),
+      });
       for (const c of cmds) await ctx.run(c.host, c.argv, { ...(c.note ? { note: c.note } : {}) });
     },
     verify: async (ctx) => {
       const imgs = wizardOwned(ctx.facts);
       const infos = await pool(imgs, 4, (i) => rbdInfoIfExists(ctx, dir.to(ctx), i));
       const bad = imgs.filter((_, k) => infos[k]?.mirroring?.primary !== true);
-      return { ok: bad.length === 0, evidence: bad.length ? `not primary at ${dir.to(ctx).cluster}: ${bad.map(specOf).join(', ')}` : `${imgs.length} images primary at ${dir.to(ctx).cluster} (rbd info)` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `not primary at ${dir.to(ctx).cluster}: ${bad.map(specOf).join(', ')}`
+          : `${imgs.length} images primary at ${dir.to(ctx).cluster} (rbd info)`,
+      };
     },
   },
   cinderFailoverStep(dir, 'Failover'),
@@ -204,8 +303,15 @@ const steps: StepDef<P>[] = [
     },
     verify: async (ctx) => {
       const cloud = await cloudState(ctx);
-      const bad = (cloud?.servers ?? []).filter((s) => ctx.params.scope.servers.includes(s.id) && s.status !== 'ACTIVE');
-      return { ok: bad.length === 0, evidence: bad.length ? `not ACTIVE: ${bad.map((s) => `${s.id} ${s.status ?? ''}`).join(', ')}` : 'servers ACTIVE' };
+      const bad = (cloud?.servers ?? []).filter(
+        (s) => ctx.params.scope.servers.includes(s.id) && s.status !== 'ACTIVE',
+      );
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `not ACTIVE: ${bad.map((s) => `${s.id} ${s.status ?? ''}`).join(', ')}`
+          : 'servers ACTIVE',
+      };
     },
   },
   {
@@ -213,7 +319,11 @@ const steps: StepDef<P>[] = [
     title: 'Verify at the survivor and report RTO / RPO',
     phase: 'Verify',
     risk: 'read',
-    plan: (c) => (drFacts(c.facts).images ?? []).map((i) => ({ host: dir.to(c).host, argv: dr.info(dir.to(c).target, i.pool, i.name) })),
+    plan: (c) =>
+      (drFacts(c.facts).images ?? []).map((i) => ({
+        host: dir.to(c).host,
+        argv: dr.info(dir.to(c).target, i.pool, i.name),
+      })),
     execute: () => Promise.resolve(),
     verify: async (ctx) => {
       const imgs = drFacts(ctx.facts).images ?? [];

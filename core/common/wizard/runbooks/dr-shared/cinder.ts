@@ -21,7 +21,12 @@ export function parseCinderServiceTable(text: string): CinderBackendState[] {
   const rows = text
     .split('\n')
     .filter((l) => l.startsWith('|'))
-    .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   const head = rows[0];
   if (!head) return [];
   const col = (name: string): number => head.findIndex((h) => h.toLowerCase() === name.toLowerCase());
@@ -42,16 +47,23 @@ export function parseCinderServiceTable(text: string): CinderBackendState[] {
 /** Failed over to `backendId`, or back on the default backend ("default"). */
 export function backendAt(s: CinderBackendState | undefined, backendId: string): boolean {
   if (!s) return false;
-  if (backendId === 'default') return s.replicationStatus === 'enabled' && (s.activeBackendId === '' || s.activeBackendId === 'default' || s.activeBackendId === '-');
+  if (backendId === 'default')
+    return (
+      s.replicationStatus === 'enabled' &&
+      (s.activeBackendId === '' || s.activeBackendId === 'default' || s.activeBackendId === '-')
+    );
   return s.replicationStatus === 'failed-over' && s.activeBackendId === backendId;
 }
 
-export async function cinderBackend(ctx: StepContext<{ openstack?: OpenstackParam | undefined }>): Promise<CinderBackendState | undefined> {
+export async function cinderBackend(
+  ctx: StepContext<{ openstack?: OpenstackParam | undefined }>,
+): Promise<CinderBackendState | undefined> {
   const o = ctx.params.openstack;
   const ctl = controllerOf(ctx.inventory, o);
   if (!ctl || !o?.cinder) return undefined;
   const r = await ctx.run(ctl.host, oscmd.serviceList(ctl.role), { purpose: 'poll' });
-  if (r.exitCode !== 0) throw new StepFailedError(`cinder service-list failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-1500));
+  if (r.exitCode !== 0)
+    throw new StepFailedError(`cinder service-list failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-1500));
   const host = o.cinder.host;
   return parseCinderServiceTable(r.stdout).find((s) => s.host === host);
 }

@@ -15,12 +15,40 @@ export const dr = {
   cephStatus: (t: CephTarget) => [...cephBase(t), 'status', ...json],
   info: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'info', img(pool, image), ...json],
   ls: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', p(pool), ...json],
-  snapLsAll: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'snap', 'ls', '--all', img(pool, image), ...json],
+  snapLsAll: (t: CephTarget, pool: string, image: string) => [
+    ...rbdBase(t),
+    'snap',
+    'ls',
+    '--all',
+    img(pool, image),
+    ...json,
+  ],
   mirrorPoolInfo: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'info', p(pool), '--all', ...json],
-  mirrorPoolStatus: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'status', p(pool), '--verbose', ...json],
+  mirrorPoolStatus: (t: CephTarget, pool: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'status',
+    p(pool),
+    '--verbose',
+    ...json,
+  ],
   poolDemote: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'demote', p(pool)],
-  poolPromote: (t: CephTarget, pool: string, force = false) => [...rbdBase(t), 'mirror', 'pool', 'promote', ...(force ? ['--force'] : []), p(pool)],
-  imageDemote: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'mirror', 'image', 'demote', img(pool, image)],
+  poolPromote: (t: CephTarget, pool: string, force = false) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'promote',
+    ...(force ? ['--force'] : []),
+    p(pool),
+  ],
+  imageDemote: (t: CephTarget, pool: string, image: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'image',
+    'demote',
+    img(pool, image),
+  ],
   imagePromote: (t: CephTarget, pool: string, image: string, force = false) => [
     ...rbdBase(t),
     'mirror',
@@ -30,9 +58,21 @@ export const dr = {
     img(pool, image),
   ],
   /** Flags the local (non-primary) copy for a full re-sync from the primary: it is deleted and copied again. */
-  imageResync: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'mirror', 'image', 'resync', img(pool, image)],
+  imageResync: (t: CephTarget, pool: string, image: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'image',
+    'resync',
+    img(pool, image),
+  ],
   /** A fresh mirror snapshot on the primary: resync copies only up to the latest one (operator-pitfalls 4). */
-  mirrorSnapshot: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'mirror', 'image', 'snapshot', img(pool, image)],
+  mirrorSnapshot: (t: CephTarget, pool: string, image: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'image',
+    'snapshot',
+    img(pool, image),
+  ],
   rm: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'rm', '--no-progress', img(pool, image)],
   /** sha256 of an image's head (fixed script; the argv are positional parameters, never spliced in). */
   checksum: (t: CephTarget, pool: string, image: string) => [
@@ -63,22 +103,35 @@ export const dr = {
     String(Math.max(1, Math.round(t.timeoutSec ?? 10))),
     ...args,
   ],
-  snapSha: (t: CephTarget, pool: string, image: string, snapId: number | null) => dr.snapTool(t, ['sha', p(pool), validateImageName(image), snapId === null ? '-' : String(Math.trunc(snapId))]),
+  snapSha: (t: CephTarget, pool: string, image: string, snapId: number | null) =>
+    dr.snapTool(t, ['sha', p(pool), validateImageName(image), snapId === null ? '-' : String(Math.trunc(snapId))]),
   snapCopy: (t: CephTarget, pool: string, image: string, snapId: number | null, destPool: string, dest: string) =>
-    dr.snapTool(t, ['copy', p(pool), validateImageName(image), snapId === null ? '-' : String(Math.trunc(snapId)), p(destPool), validateImageName(dest)]),
+    dr.snapTool(t, [
+      'copy',
+      p(pool),
+      validateImageName(image),
+      snapId === null ? '-' : String(Math.trunc(snapId)),
+      p(destPool),
+      validateImageName(dest),
+    ]),
   /** A quick reachability probe of a host (SSH only). */
   probe: () => ['true'],
   connection: connectionArgs,
 };
 
 function withOpenrc(role: OpenstackRole, argv: string[]): string[] {
-  return role.openrc && !role.cloud ? ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv] : argv;
+  return role.openrc && !role.cloud
+    ? ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv]
+    : argv;
 }
-const os = (r: OpenstackRole, args: string[]): string[] => withOpenrc(r, ['openstack', ...(r.cloud ? ['--os-cloud', r.cloud] : []), ...args]);
+const os = (r: OpenstackRole, args: string[]): string[] =>
+  withOpenrc(r, ['openstack', ...(r.cloud ? ['--os-cloud', r.cloud] : []), ...args]);
 /** python-cinderclient reads no clouds.yaml: the role needs an openrc (checked in preconditions). */
-const cinder = (r: OpenstackRole, args: string[]): string[] => withOpenrc(r, ['cinder', '--os-volume-api-version', '3.64', ...args]);
+const cinder = (r: OpenstackRole, args: string[]): string[] =>
+  withOpenrc(r, ['cinder', '--os-volume-api-version', '3.64', ...args]);
 const backendHost = (h: string): string => {
-  if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/.test(h)) throw new Error(`not a Cinder HOST@BACKEND: ${JSON.stringify(h.slice(0, 80))}`);
+  if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/.test(h))
+    throw new Error(`not a Cinder HOST@BACKEND: ${JSON.stringify(h.slice(0, 80))}`);
   return h;
 };
 
@@ -86,6 +139,7 @@ export const oscmd = {
   serverStop: (r: OpenstackRole, id: string) => os(r, ['server', 'stop', checkUuid(id)]),
   serverStart: (r: OpenstackRole, id: string) => os(r, ['server', 'start', checkUuid(id)]),
   /** `cinder failover-host`: the whole backend moves; its driver demotes/promotes every replicated volume. */
-  failoverHost: (r: OpenstackRole, host: string, backendId: string) => cinder(r, ['failover-host', '--backend_id', validatePoolName(backendId), backendHost(host)]),
+  failoverHost: (r: OpenstackRole, host: string, backendId: string) =>
+    cinder(r, ['failover-host', '--backend_id', validatePoolName(backendId), backendHost(host)]),
   serviceList: (r: OpenstackRole) => cinder(r, ['service-list', '--withreplication', '--binary', 'cinder-volume']),
 };

@@ -21,11 +21,15 @@ interface Candidate {
   required: boolean;
 }
 
-function workloadCandidates(p: SwitchParams, cloud: OpenstackInventory | undefined): { list: Candidate[]; unprotected: string[] } {
+function workloadCandidates(
+  p: SwitchParams,
+  cloud: OpenstackInventory | undefined,
+): { list: Candidate[]; unprotected: string[] } {
   const list: Candidate[] = [];
   const unprotected: string[] = [];
   if (p.scope.servers.length === 0) return { list, unprotected };
-  if (!cloud || !p.openstack) throw new StepFailedError('scope names servers but no OpenStack controller is in the parameters');
+  if (!cloud || !p.openstack)
+    throw new StepFailedError('scope names servers but no OpenStack controller is in the parameters');
   const o = p.openstack;
   for (const id of p.scope.servers) {
     const s = cloud.servers.find((x) => x.id === id);
@@ -36,12 +40,23 @@ function workloadCandidates(p: SwitchParams, cloud: OpenstackInventory | undefin
         unprotected.push(`server ${id}: volume ${v.id} (no Cinder backend in the parameters)`);
         continue;
       }
-      if (!REPLICATED.has(v.replicationStatus ?? '')) unprotected.push(`server ${id}: volume ${v.id} type ${v.type ?? '?'} is not replicated (replication_status ${v.replicationStatus ?? 'none'})`);
-      else list.push({ pool: o.cinder.pool, name: `volume-${v.id}`, why: `volume ${v.id} of server ${id}`, required: true });
-      if (v.imageId) list.push({ pool: o.pools.images, name: v.imageId, why: `Glance image of volume ${v.id}`, required: false });
+      if (!REPLICATED.has(v.replicationStatus ?? ''))
+        unprotected.push(
+          `server ${id}: volume ${v.id} type ${v.type ?? '?'} is not replicated (replication_status ${v.replicationStatus ?? 'none'})`,
+        );
+      else
+        list.push({
+          pool: o.cinder.pool,
+          name: `volume-${v.id}`,
+          why: `volume ${v.id} of server ${id}`,
+          required: true,
+        });
+      if (v.imageId)
+        list.push({ pool: o.pools.images, name: v.imageId, why: `Glance image of volume ${v.id}`, required: false });
     }
     list.push({ pool: o.pools.vms, name: `${id}_disk`, why: `Nova disk of server ${id}`, required: false });
-    if (s.imageId) list.push({ pool: o.pools.images, name: s.imageId, why: `Glance image of server ${id}`, required: false });
+    if (s.imageId)
+      list.push({ pool: o.pools.images, name: s.imageId, why: `Glance image of server ${id}`, required: false });
   }
   return { list, unprotected };
 }
@@ -65,12 +80,15 @@ export async function discoverScope(ctx: C, side: ClusterEnd): Promise<DrFacts> 
   const infos = await pool(unique, 4, (c) => rbdInfoIfExists(ctx, side, c, discoverOpts));
   const images: DrImage[] = [];
   const unprotected = [...wl.unprotected];
-  const replicatedVolumes = new Set((cloud?.volumes ?? []).filter((v) => REPLICATED.has(v.replicationStatus ?? '')).map((v) => `volume-${v.id}`));
+  const replicatedVolumes = new Set(
+    (cloud?.volumes ?? []).filter((v) => REPLICATED.has(v.replicationStatus ?? '')).map((v) => `volume-${v.id}`),
+  );
   unique.forEach((c, k) => {
     const inf = infos[k];
     const m = inf?.mirroring;
     if (!inf || !m || (m.mode !== 'journal' && m.mode !== 'snapshot') || m.state !== 'enabled') {
-      if (c.required || inf) unprotected.push(`${specOf(c)} (${c.why}): ${inf ? 'not mirrored' : `missing on ${side.cluster}`}`);
+      if (c.required || inf)
+        unprotected.push(`${specOf(c)} (${c.why}): ${inf ? 'not mirrored' : `missing on ${side.cluster}`}`);
       return;
     }
     const cinderPool = p.openstack?.cinder?.pool;
@@ -79,7 +97,9 @@ export async function discoverScope(ctx: C, side: ClusterEnd): Promise<DrFacts> 
   });
   const cinderPools = new Set(images.filter((i) => i.owner === 'cinder').map((i) => i.pool));
   const poolLevel = p.scope.pools.filter((x) => !cinderPools.has(x));
-  const servers = (cloud?.servers ?? []).filter((s) => p.scope.servers.includes(s.id)).map((s) => ({ id: s.id, name: s.name, status: s.status }));
+  const servers = (cloud?.servers ?? [])
+    .filter((s) => p.scope.servers.includes(s.id))
+    .map((s) => ({ id: s.id, name: s.name, status: s.status }));
   return { images, poolLevel, servers, unprotected };
 }
 

@@ -34,9 +34,29 @@ const inventory = inventorySchema.parse({
     { name: 'site-b', site: 'site-b' },
   ],
   hosts: [
-    { id: 'mon-a', site: 'site-a', address: '127.0.0.1', user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'ceph-mon', cluster: 'site-a', conf: '/etc/ceph/a.conf' }] },
-    { id: 'mon-b', site: 'site-b', address: '127.0.0.2', user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'ceph-mon', cluster: 'site-b', conf: '/etc/ceph/b.conf' }] },
-    { id: 'ctl', address: '127.0.0.3', user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'openstack-controller', openrc: '/home/op/openrc' }] },
+    {
+      id: 'mon-a',
+      site: 'site-a',
+      address: '127.0.0.1',
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'ceph-mon', cluster: 'site-a', conf: '/etc/ceph/a.conf' }],
+    },
+    {
+      id: 'mon-b',
+      site: 'site-b',
+      address: '127.0.0.2',
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'ceph-mon', cluster: 'site-b', conf: '/etc/ceph/b.conf' }],
+    },
+    {
+      id: 'ctl',
+      address: '127.0.0.3',
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'openstack-controller', openrc: '/home/op/openrc' }],
+    },
   ],
 });
 
@@ -47,16 +67,27 @@ const images: DrImage[] = [
   { pool: 'volumes', name: `volume-${VOL}`, mode: 'journal', globalId: 'g3', owner: 'cinder' },
 ];
 const facts: DrFacts = { images, poolLevel: ['vms'], servers: [], unprotected: [] };
-const openstack = { controller: 'ctl', cinder: { host: 'oslab@ceph', backendId: 'site-b', pool: 'volumes' }, pools: { vms: 'vms', images: 'images' } };
-const argvOf = (steps: PlannedStep[], id: string): string[] => (steps.find((s) => s.id === id)?.commands ?? []).map((c) => `${c.host}: ${c.argv.join(' ')}`);
+const openstack = {
+  controller: 'ctl',
+  cinder: { host: 'oslab@ceph', backendId: 'site-b', pool: 'volumes' },
+  pools: { vms: 'vms', images: 'images' },
+};
+const argvOf = (steps: PlannedStep[], id: string): string[] =>
+  (steps.find((s) => s.id === id)?.commands ?? []).map((c) => `${c.host}: ${c.argv.join(' ')}`);
 
 describe('DR wizards are registered and their plans are exact', () => {
   it('all four are in the registry next to the migration runbook', () => {
-    for (const id of ['dr-planned-failover', 'dr-unplanned-failover', 'dr-failback', 'dr-test']) expect(findWizard(id)?.id).toBe(id);
+    for (const id of ['dr-planned-failover', 'dr-unplanned-failover', 'dr-failback', 'dr-test'])
+      expect(findWizard(id)?.id).toBe(id);
   });
 
   it('planned failover: pool-level for whole pools, image-level for the rest, Cinder volumes left to failover-host', () => {
-    const params = plannedFailoverWizard.params.parse({ primary: { cluster: 'site-a' }, secondary: { cluster: 'site-b' }, scope: { pools: ['vms'], images: [{ pool: 'images', name: 'dr-snap-p1' }] }, openstack });
+    const params = plannedFailoverWizard.params.parse({
+      primary: { cluster: 'site-a' },
+      secondary: { cluster: 'site-b' },
+      scope: { pools: ['vms'], images: [{ pool: 'images', name: 'dr-snap-p1' }] },
+      openstack,
+    });
     const plan = planWizard(plannedFailoverWizard, params, inventory, { ...facts });
     const demote = plan.find((s) => s.id === 'demote');
     expect(demote?.risk).toBe('destructive');
@@ -65,7 +96,9 @@ describe('DR wizards are registered and their plans are exact', () => {
       'mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror pool demote vms',
       'mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image demote images/dr-snap-p1',
     ]);
-    expect(argvOf(plan, 'promote').every((a) => a.startsWith('mon-b: ') && / promote (vms|images\/dr-snap-p1)$/.test(a))).toBe(true);
+    expect(
+      argvOf(plan, 'promote').every((a) => a.startsWith('mon-b: ') && / promote (vms|images\/dr-snap-p1)$/.test(a)),
+    ).toBe(true);
     expect(argvOf(plan, 'promote').join('\n')).not.toMatch(/--force|volume-/);
     expect(plan.find((s) => s.id === 'promote')?.retry).toEqual({ onExitCodes: [16], attempts: 8, delayMs: 5000 });
     // The promote waits for the demotion to be seen (ceph-facts.md 6): the wait comes before the promote.
@@ -79,7 +112,11 @@ describe('DR wizards are registered and their plans are exact', () => {
   });
 
   it('planned failover without OpenStack skips Nova/Cinder steps with a reason', () => {
-    const params = plannedFailoverWizard.params.parse({ primary: { cluster: 'site-a' }, secondary: { cluster: 'site-b' }, scope: { pools: ['vms'] } });
+    const params = plannedFailoverWizard.params.parse({
+      primary: { cluster: 'site-a' },
+      secondary: { cluster: 'site-b' },
+      scope: { pools: ['vms'] },
+    });
     const plan = planWizard(plannedFailoverWizard, params, inventory, { ...facts });
     expect(plan.find((s) => s.id === 'cinder-failover')?.notApplicable).toBe('no Cinder backend in the parameters');
     expect(plan.find((s) => s.id === 'stop-servers')?.notApplicable).toBe('no OpenStack controller in the parameters');
@@ -87,8 +124,16 @@ describe('DR wizards are registered and their plans are exact', () => {
   });
 
   it('unplanned failover: bounded probes, typed name of the lost site, --force promote at the survivor only', () => {
-    const params = unplannedFailoverWizard.params.parse({ lost: { cluster: 'site-a' }, survivor: { cluster: 'site-b' }, scope: { pools: ['vms'], images: [{ pool: 'images', name: 'dr-snap-p1' }] }, probeSec: 5 });
-    const plan = planWizard(unplannedFailoverWizard, params, inventory, { ...facts, lossWindow: { images: [], worstSnapshotAgeSec: 51, maxEntriesBehind: 131, lastContactMs: null, unknown: [] } });
+    const params = unplannedFailoverWizard.params.parse({
+      lost: { cluster: 'site-a' },
+      survivor: { cluster: 'site-b' },
+      scope: { pools: ['vms'], images: [{ pool: 'images', name: 'dr-snap-p1' }] },
+      probeSec: 5,
+    });
+    const plan = planWizard(unplannedFailoverWizard, params, inventory, {
+      ...facts,
+      lossWindow: { images: [], worstSnapshotAgeSec: 51, maxEntriesBehind: 131, lastContactMs: null, unknown: [] },
+    });
     const fp = plan.find((s) => s.id === 'force-promote');
     expect(fp?.confirmation?.expected).toBe('site-a');
     expect(fp?.confirmation?.prompt).toMatch(/51 s of writes.*131 journal entries/);
@@ -98,18 +143,37 @@ describe('DR wizards are registered and their plans are exact', () => {
     ]);
     expect(argvOf(plan, 'prove-loss')).toEqual(['mon-a: true']);
     expect(plan.find((s) => s.id === 'fence-lost-site')?.manual).toBeDefined();
-    expect(() => unplannedFailoverWizard.params.parse({ lost: { cluster: 'site-a' }, survivor: { cluster: 'site-a' }, scope: { pools: ['vms'] } })).toThrow();
+    expect(() =>
+      unplannedFailoverWizard.params.parse({
+        lost: { cluster: 'site-a' },
+        survivor: { cluster: 'site-a' },
+        scope: { pools: ['vms'] },
+      }),
+    ).toThrow();
   });
 
   it('failback: demote and resync only the chosen stale side, each behind its own typed confirmation, then switch back with Cinder "default"', () => {
-    const params = failbackWizard.params.parse({ current: { cluster: 'site-b' }, returning: { cluster: 'site-a' }, scope: { pools: ['vms'], images: [{ pool: 'images', name: 'dr-snap-p1' }] }, openstack });
-    const detection = { views: [], toDemote: ['vms/dr-journal-p1', 'images/dr-snap-p1'], toResync: ['vms/dr-journal-p1', 'images/dr-snap-p1'] };
+    const params = failbackWizard.params.parse({
+      current: { cluster: 'site-b' },
+      returning: { cluster: 'site-a' },
+      scope: { pools: ['vms'], images: [{ pool: 'images', name: 'dr-snap-p1' }] },
+      openstack,
+    });
+    const detection = {
+      views: [],
+      toDemote: ['vms/dr-journal-p1', 'images/dr-snap-p1'],
+      toResync: ['vms/dr-journal-p1', 'images/dr-snap-p1'],
+    };
     const plan = planWizard(failbackWizard, params, inventory, { ...facts, detection });
     expect(plan.find((s) => s.id === 'demote-stale')?.confirmation?.expected).toBe('site-a');
     expect(plan.find((s) => s.id === 'resync-stale')?.risk).toBe('destructive');
     expect(plan.find((s) => s.id === 'resync-stale')?.confirmation?.expected).toBe('site-a');
-    expect(argvOf(plan, 'resync-stale').every((a) => a.startsWith('mon-a: ') && a.includes('mirror image resync'))).toBe(true);
-    expect(argvOf(plan, 'snapshot-keeper')).toEqual(['mon-b: rbd --conf /etc/ceph/b.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image snapshot images/dr-snap-p1']);
+    expect(
+      argvOf(plan, 'resync-stale').every((a) => a.startsWith('mon-a: ') && a.includes('mirror image resync')),
+    ).toBe(true);
+    expect(argvOf(plan, 'snapshot-keeper')).toEqual([
+      'mon-b: rbd --conf /etc/ceph/b.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image snapshot images/dr-snap-p1',
+    ]);
     expect(plan.find((s) => s.id === 'demote')?.confirmation?.expected).toBe('site-b');
     expect(argvOf(plan, 'cinder-failover')[0]).toMatch(/failover-host --backend_id default oslab@ceph$/);
     // Keeping the returning site's data: nothing to switch back.
@@ -120,12 +184,18 @@ describe('DR wizards are registered and their plans are exact', () => {
   });
 
   it('DR test: copies at the DR site only, through the snapshot tool, removed afterwards', () => {
-    const params = drTestWizard.params.parse({ primary: { cluster: 'site-a' }, secondary: { cluster: 'site-b' }, scope: { images: [{ pool: 'images', name: 'dr-snap-p1' }] } });
+    const params = drTestWizard.params.parse({
+      primary: { cluster: 'site-a' },
+      secondary: { cluster: 'site-b' },
+      scope: { images: [{ pool: 'images', name: 'dr-snap-p1' }] },
+    });
     const plan = planWizard(drTestWizard, params, inventory, { images: [images[1]], tag: 'abc' });
     const copy = plan.find((s) => s.id === 'make-copies')?.commands[0];
     expect(copy?.host).toBe('mon-b');
     expect(copy?.argv.slice(-6)).toEqual(['copy', 'images', 'dr-snap-p1', '-', 'images', 'swy-drtest-abc-dr-snap-p1']);
-    expect(argvOf(plan, 'cleanup')).toEqual(['mon-b: rbd --conf /etc/ceph/b.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 rm --no-progress images/swy-drtest-abc-dr-snap-p1']);
+    expect(argvOf(plan, 'cleanup')).toEqual([
+      'mon-b: rbd --conf /etc/ceph/b.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 rm --no-progress images/swy-drtest-abc-dr-snap-p1',
+    ]);
     expect(plan.every((s) => s.risk !== 'destructive')).toBe(true);
   });
 });
@@ -158,14 +228,20 @@ describe('observations on real captures', () => {
     expect(l.images[0]?.peerState).toBe('down+stopped');
     expect(l.lastContactMs).toBe(Date.UTC(2026, 10, 22, 2, 21, 4));
     expect(describeLoss(l)).toMatch(/120 s of writes.*514 journal entries/);
-    const missing = lossWindow([{ ...imgs[0] as DrImage, name: 'gone' }], new Map(), 'site-a', now);
+    const missing = lossWindow([{ ...(imgs[0] as DrImage), name: 'gone' }], new Map(), 'site-a', now);
     expect(missing.images[0]?.missing).toBe(true);
   });
 
   it('Cinder backend state from the captured service-list tables', () => {
-    const over = parseCinderServiceTable(fx('cinder-service-list-withreplication-failed-over.txt')).find((s) => s.host === 'oslab@ceph');
-    const back = parseCinderServiceTable(fx('cinder-service-list-withreplication-failed-back.txt')).find((s) => s.host === 'oslab@ceph');
-    const before = parseCinderServiceTable(fx('cinder-service-list-withreplication.txt')).find((s) => s.host === 'oslab@ceph');
+    const over = parseCinderServiceTable(fx('cinder-service-list-withreplication-failed-over.txt')).find(
+      (s) => s.host === 'oslab@ceph',
+    );
+    const back = parseCinderServiceTable(fx('cinder-service-list-withreplication-failed-back.txt')).find(
+      (s) => s.host === 'oslab@ceph',
+    );
+    const before = parseCinderServiceTable(fx('cinder-service-list-withreplication.txt')).find(
+      (s) => s.host === 'oslab@ceph',
+    );
     expect(over).toMatchObject({ replicationStatus: 'failed-over', activeBackendId: 'site-b', status: 'disabled' });
     expect(backendAt(over, 'site-b')).toBe(true);
     expect(backendAt(over, 'default')).toBe(false);

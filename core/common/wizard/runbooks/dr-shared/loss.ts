@@ -33,7 +33,12 @@ export interface LossWindow {
   unknown: string[];
 }
 
-export function lossWindow(images: DrImage[], status: Map<string, MirrorImageStatus | undefined>, lostSiteName: string, nowMs: number): LossWindow {
+export function lossWindow(
+  images: DrImage[],
+  status: Map<string, MirrorImageStatus | undefined>,
+  lostSiteName: string,
+  nowMs: number,
+): LossWindow {
   const out: ImageLoss[] = [];
   let lastContactMs: number | null = null;
   for (const i of images) {
@@ -57,15 +62,30 @@ export function lossWindow(images: DrImage[], status: Map<string, MirrorImageSta
   }
   const ages = out.map((x) => x.snapshotAgeSec).filter((x): x is number => x !== null);
   const behind = out.map((x) => x.entriesBehind).filter((x): x is number => x !== null);
-  const unknown = out.filter((x) => (x.mode === 'snapshot' ? x.snapshotAgeSec === null : x.entriesBehind === null)).map((x) => x.image);
-  return { images: out, worstSnapshotAgeSec: ages.length ? Math.max(...ages) : null, maxEntriesBehind: behind.length ? Math.max(...behind) : null, lastContactMs, unknown };
+  const unknown = out
+    .filter((x) => (x.mode === 'snapshot' ? x.snapshotAgeSec === null : x.entriesBehind === null))
+    .map((x) => x.image);
+  return {
+    images: out,
+    worstSnapshotAgeSec: ages.length ? Math.max(...ages) : null,
+    maxEntriesBehind: behind.length ? Math.max(...behind) : null,
+    lastContactMs,
+    unknown,
+  };
 }
 
 export function describeLoss(l: LossWindow): string {
   const parts: string[] = [];
-  if (l.worstSnapshotAgeSec !== null) parts.push(`snapshot images lose up to ${l.worstSnapshotAgeSec} s of writes (age of the last mirror snapshot copied here)`);
-  if (l.maxEntriesBehind !== null) parts.push(`journal images lose up to ${l.maxEntriesBehind} journal entries not yet replayed`);
-  if (l.lastContactMs !== null) parts.push(`last status from the lost site ${new Date(l.lastContactMs).toISOString()} (plus anything written after it)`);
+  if (l.worstSnapshotAgeSec !== null)
+    parts.push(
+      `snapshot images lose up to ${l.worstSnapshotAgeSec} s of writes (age of the last mirror snapshot copied here)`,
+    );
+  if (l.maxEntriesBehind !== null)
+    parts.push(`journal images lose up to ${l.maxEntriesBehind} journal entries not yet replayed`);
+  if (l.lastContactMs !== null)
+    parts.push(
+      `last status from the lost site ${new Date(l.lastContactMs).toISOString()} (plus anything written after it)`,
+    );
   if (l.unknown.length) parts.push(`unknown for ${l.unknown.join(', ')}`);
   return parts.join('; ') || 'no observation';
 }

@@ -3,7 +3,15 @@
  * where Ceph has one (`mirror pool status --verbose`), `rbd info` per image a few at a time (it is the
  * authoritative primary flag; the published status lags, openstack-facts.md 7).
  */
-import { parseMirrorPoolStatus, parseRbdInfo, parseRbdSnapLs, type MirrorImageStatus, type MirrorPoolStatus, type RbdImageInfo, type RbdSnapshot } from '../../../parsers';
+import {
+  parseMirrorPoolStatus,
+  parseRbdInfo,
+  parseRbdSnapLs,
+  type MirrorImageStatus,
+  type MirrorPoolStatus,
+  type RbdImageInfo,
+  type RbdSnapshot,
+} from '../../../parsers';
 import { parseOpenstackRest, type OpenstackInventory } from '../../../parsers/openstack';
 import type { ParseResult } from '../../../parsers/result';
 import { osRestInventory } from '../../../commands/openstack';
@@ -18,45 +26,91 @@ type C = StepContext<{ openstack?: OpenstackParam | undefined }>;
 type AnyCtx = StepContext<unknown>;
 const read: RunOptions = { purpose: 'verify' };
 
-export async function readParsed<T>(ctx: AnyCtx, host: string, argv: string[], parse: (s: string) => ParseResult<T>, opts: RunOptions = read): Promise<T> {
+export async function readParsed<T>(
+  ctx: AnyCtx,
+  host: string,
+  argv: string[],
+  parse: (s: string) => ParseResult<T>,
+  opts: RunOptions = read,
+): Promise<T> {
   const r = await ctx.run(host, argv, opts);
-  if (r.exitCode !== 0) throw new StepFailedError(`read failed on ${host} (exit ${r.exitCode ?? 'none'}): ${argv.slice(0, 12).join(' ')}`, r.stderr.slice(-2000));
+  if (r.exitCode !== 0)
+    throw new StepFailedError(
+      `read failed on ${host} (exit ${r.exitCode ?? 'none'}): ${argv.slice(0, 12).join(' ')}`,
+      r.stderr.slice(-2000),
+    );
   const p = parse(r.stdout);
   if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
   return p.value;
 }
 
-export const rbdInfo = (ctx: AnyCtx, end: ClusterEnd, i: { pool: string; name: string }, opts: RunOptions = read): Promise<RbdImageInfo> =>
-  readParsed(ctx, end.host, dr.info(end.target, i.pool, i.name), parseRbdInfo, opts);
+export const rbdInfo = (
+  ctx: AnyCtx,
+  end: ClusterEnd,
+  i: { pool: string; name: string },
+  opts: RunOptions = read,
+): Promise<RbdImageInfo> => readParsed(ctx, end.host, dr.info(end.target, i.pool, i.name), parseRbdInfo, opts);
 
 /** `rbd info` that tolerates a missing image (exit 2, ENOENT): null. */
-export async function rbdInfoIfExists(ctx: AnyCtx, end: ClusterEnd, i: { pool: string; name: string }, opts: RunOptions = read): Promise<RbdImageInfo | null> {
+export async function rbdInfoIfExists(
+  ctx: AnyCtx,
+  end: ClusterEnd,
+  i: { pool: string; name: string },
+  opts: RunOptions = read,
+): Promise<RbdImageInfo | null> {
   const r = await ctx.run(end.host, dr.info(end.target, i.pool, i.name), opts);
   if (r.exitCode === 2) return null;
-  if (r.exitCode !== 0) throw new StepFailedError(`rbd info ${specOf(i)} on ${end.cluster} failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  if (r.exitCode !== 0)
+    throw new StepFailedError(
+      `rbd info ${specOf(i)} on ${end.cluster} failed (exit ${r.exitCode ?? 'none'})`,
+      r.stderr.slice(-2000),
+    );
   const p = parseRbdInfo(r.stdout);
   if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
   return p.value;
 }
 
-export const poolStatus = (ctx: AnyCtx, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolStatus> =>
+export const poolStatus = (
+  ctx: AnyCtx,
+  end: ClusterEnd,
+  poolName: string,
+  opts: RunOptions = read,
+): Promise<MirrorPoolStatus> =>
   readParsed(ctx, end.host, dr.mirrorPoolStatus(end.target, poolName), parseMirrorPoolStatus, opts);
 
-export const snapList = (ctx: AnyCtx, end: ClusterEnd, i: { pool: string; name: string }, opts: RunOptions = read): Promise<RbdSnapshot[]> =>
-  readParsed(ctx, end.host, dr.snapLsAll(end.target, i.pool, i.name), parseRbdSnapLs, opts);
+export const snapList = (
+  ctx: AnyCtx,
+  end: ClusterEnd,
+  i: { pool: string; name: string },
+  opts: RunOptions = read,
+): Promise<RbdSnapshot[]> => readParsed(ctx, end.host, dr.snapLsAll(end.target, i.pool, i.name), parseRbdSnapLs, opts);
 
 /** Per-image mirror status on one cluster for a set of images: one verbose status call per pool. */
-export async function statuses(ctx: AnyCtx, end: ClusterEnd, images: DrImage[], opts: RunOptions = { purpose: 'poll' }): Promise<Map<string, MirrorImageStatus | undefined>> {
+export async function statuses(
+  ctx: AnyCtx,
+  end: ClusterEnd,
+  images: DrImage[],
+  opts: RunOptions = { purpose: 'poll' },
+): Promise<Map<string, MirrorImageStatus | undefined>> {
   const out = new Map<string, MirrorImageStatus | undefined>();
   for (const p of [...new Set(images.map((i) => i.pool))]) {
     const st = await poolStatus(ctx, end, p, opts);
-    for (const i of images.filter((x) => x.pool === p)) out.set(specOf(i), st.images.find((x) => x.name === i.name));
+    for (const i of images.filter((x) => x.pool === p))
+      out.set(
+        specOf(i),
+        st.images.find((x) => x.name === i.name),
+      );
   }
   return out;
 }
 
 /** Primary flags of every image on both ends (rbd info, 4 at a time). */
-export async function primaryFlags(ctx: AnyCtx, a: ClusterEnd, b: ClusterEnd, images: DrImage[]): Promise<{ image: DrImage; a: boolean | null; b: boolean | null }[]> {
+export async function primaryFlags(
+  ctx: AnyCtx,
+  a: ClusterEnd,
+  b: ClusterEnd,
+  images: DrImage[],
+): Promise<{ image: DrImage; a: boolean | null; b: boolean | null }[]> {
   return pool(images, 4, async (i) => {
     const [x, y] = await Promise.all([rbdInfoIfExists(ctx, a, i), rbdInfoIfExists(ctx, b, i)]);
     return { image: i, a: x?.mirroring?.primary ?? null, b: y?.mirroring?.primary ?? null };
@@ -68,7 +122,8 @@ export async function cloudState(ctx: C, opts: RunOptions = read): Promise<Opens
   if (!c) return undefined;
   const inv = await readParsed(ctx as AnyCtx, c.host, osRestInventory(c.role), parseOpenstackRest, opts);
   const errs = Object.entries(inv.errors);
-  if (errs.length > 0) throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  if (errs.length > 0)
+    throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
   return inv;
 }
 
@@ -77,12 +132,19 @@ export function caughtUp(st: MirrorImageStatus | undefined, mode: 'journal' | 's
   if (!st?.state || st.state.up !== true || st.state.status !== 'replaying') return false;
   const r = st.parsed.replay;
   if (mode === 'journal') return r?.kind === 'journal' && r.entriesBehindPrimary === 0;
-  return r?.kind === 'snapshot' && r.replayState === 'idle' && r.localSnapshotTimestamp !== null && r.localSnapshotTimestamp === r.remoteSnapshotTimestamp;
+  return (
+    r?.kind === 'snapshot' &&
+    r.replayState === 'idle' &&
+    r.localSnapshotTimestamp !== null &&
+    r.localSnapshotTimestamp === r.remoteSnapshotTimestamp
+  );
 }
 
 /** The demotion has reached this (non-primary) side: up+stopped (journal) or up+unknown (snapshot), ceph-facts.md 6. */
 export function demotionSeen(st: MirrorImageStatus | undefined): boolean {
-  return st?.state?.up === true && (st.state.status === 'stopped' || st.state.status === 'unknown') && !st.parsed.splitBrain;
+  return (
+    st?.state?.up === true && (st.state.status === 'stopped' || st.state.status === 'unknown') && !st.parsed.splitBrain
+  );
 }
 
 export function parseSha(stdout: string): string {

@@ -38,7 +38,9 @@ export const openstackSchema = z.object({
     })
     .optional(),
   /** Where Nova disks and Glance images live (to map servers to RBD images). */
-  pools: z.object({ vms: poolName.default('vms'), images: poolName.default('images') }).default({ vms: 'vms', images: 'images' }),
+  pools: z
+    .object({ vms: poolName.default('vms'), images: poolName.default('images') })
+    .default({ vms: 'vms', images: 'images' }),
   /** AZ of the DR site, when servers must be re-homed there (a manual, verified step). */
   availabilityZone: z.string().min(1).max(255).optional(),
 });
@@ -46,10 +48,25 @@ export type OpenstackParam = z.infer<typeof openstackSchema>;
 
 export const timeoutsSchema = z
   .object({
-    catchUpSec: z.number().int().positive().max(7 * 24 * 3600).default(1800),
-    propagationSec: z.number().int().positive().max(24 * 3600).default(600),
+    catchUpSec: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .default(1800),
+    propagationSec: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 3600)
+      .default(600),
     /** Until the old primary replays from the new one (published state lags ~30 s, ceph-facts.md 5). */
-    reverseSec: z.number().int().positive().max(24 * 3600).default(600),
+    reverseSec: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 3600)
+      .default(600),
   })
   .default({ catchUpSec: 1800, propagationSec: 600, reverseSec: 600 });
 
@@ -80,11 +97,15 @@ export interface DrFacts {
 export const drFacts = (f: Facts): DrFacts => f as DrFacts;
 export const specOf = (i: { pool: string; name: string }): string => `${i.pool}/${i.name}`;
 
-export function controllerOf(inv: Inventory, o: OpenstackParam | undefined): { host: string; role: OpenstackRole } | undefined {
+export function controllerOf(
+  inv: Inventory,
+  o: OpenstackParam | undefined,
+): { host: string; role: OpenstackRole } | undefined {
   if (!o) return undefined;
   const h = inv.hosts.find((x) => x.id === o.controller);
   const role = h?.roles.find((r) => r.kind === 'openstack-controller');
-  if (!h || !role || role.kind !== 'openstack-controller') throw new Error(`inventory host ${o.controller} has no openstack-controller role`);
+  if (!h || !role || role.kind !== 'openstack-controller')
+    throw new Error(`inventory host ${o.controller} has no openstack-controller role`);
   return { host: h.id, role };
 }
 
