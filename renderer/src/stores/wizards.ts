@@ -48,6 +48,11 @@ export const useWizardsStore = defineStore('wizards', () => {
   }
 
   api.events.on('wizard.record', ({ runId, record }: { runId: string; record: JournalRecord }) => {
+    if (record.type === 'run-paused' || record.type === 'run-finished' || record.type === 'run-started') {
+      void call(api.wizard.runs())
+        .then((r) => (runs.value = r))
+        .catch((e: unknown) => (error.value = errorMessage(e)));
+    }
     if (runId !== openRunId.value) return;
     if (record.type === 'command-intent') output.value += `\n$ [${record.host}] ${record.argv.join(' ')}${record.stdin ? ` < ${record.stdin}` : ''}\n`;
     scheduleDetail();
