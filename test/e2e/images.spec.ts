@@ -35,8 +35,8 @@ test.beforeAll(async () => {
   lab = await openTopologyLab(dir ?? '');
   const l = lab;
   svc = new ImagesService({ runner: l.pool, inventory: () => Promise.resolve(l.inventory) });
-  // 768 MiB in central only: big enough that copy-image (download to staging, upload to dcn0) takes a while.
-  const mk = await l.pool.run('controller', ['sh', '-c', 'head -c 805306368 /dev/urandom > "$1"', 'sh', FILE], { timeoutMs: 300_000 });
+  // 512 MiB in central only: big enough that copy-image (download to staging, upload to dcn0) takes a while.
+  const mk = await l.pool.run('controller', ['sh', '-c', 'head -c 536870912 /dev/urandom > "$1"', 'sh', FILE], { timeoutMs: 300_000 });
   expect(mk.exitCode, mk.stderr).toBe(0);
   const r = await svc.op({ op: 'create-import', name: tag, diskFormat: 'raw', containerFormat: 'bare', sourcePath: FILE, stores: ['central'], allStoresMustSucceed: true }, l.pool, l.inventory);
   imageId = (r.result as { id: string }).id;

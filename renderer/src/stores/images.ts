@@ -23,6 +23,13 @@ export const useImagesStore = defineStore('images', () => {
   const lastRun = ref<string | null>(null);
   const runMessage = ref<string | null>(null);
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Copies this view started, per `image/store`, until settled. Glance fills os_glance_importing_to_stores only a
+   * moment AFTER the 202 and clears it even on error, so "not importing" right after the start means nothing: a
+   * pair stays "copying" until Glance lists the store, or fails it after having shown it importing, or the
+   * wizard run ends.
+   */
+  const pending = new Map<string, { seenImporting: boolean; runId: string }>();
 
   const rows = computed(() => {
     const s = snapshot.value;
@@ -32,6 +39,7 @@ export const useImagesStore = defineStore('images', () => {
     return filterMatrix(s.matrix, f);
   });
   const importing = computed(() => (snapshot.value?.matrix.rows ?? []).filter((r) => Object.values(r.cells).some((c) => c.importing)).map((r) => r.id));
+  const blank = (size: number | null) => ({ copiedBytes: null, totalBytes: size, percent: null, taskStatus: 'starting', taskMessage: null });
 
   async function observe(formatCheck = false): Promise<void> {
     loading.value = true;
@@ -64,10 +72,15 @@ export const useImagesStore = defineStore('images', () => {
       const cells: Record<string, ImageCell> = {};
       for (const [store, c] of Object.entries(r.cells)) {
         const listed = g.stores.includes(store);
-        const imp = g.importingToStores.includes(store);
+        const glanceImp = g.importingToStores.includes(store);
         const failed = g.failedImportStores.includes(store);
+        const key = `${r.id}/${store}`;
+        const p = pending.get(key);
+        if (p && glanceImp) p.seenImporting = true;
+        if (p && (listed || (failed && p.seenImporting && !glanceImp))) pending.delete(key);
+        const imp = glanceImp || pending.has(key);
         const state: CellState = imp ? 'importing' : listed ? 'present' : failed ? 'failed' : 'absent';
-        cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? { copiedBytes: null, totalBytes: g.size, percent: null, taskStatus: null, taskMessage: null }) : null };
+        cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? blank(g.size)) : null };
       }
       return { ...r, status: g.status, cells };
     });
@@ -87,6 +100,11 @@ export const useImagesStore = defineStore('images', () => {
     const ids = importing.value;
     if (ids.length === 0) return;
     try {
+      // A run that ended settles its pairs whatever Glance shows (the run's verify has the last word).
+      for (const runId of new Set([...pending.values()].map((p) => p.runId))) {
+        const d = await call(api.wizard.run({ runId })).catch(() => null);
+        if (d && d.state.status !== 'running') for (const [k, p] of pending) if (p.runId === runId) pending.delete(k);
+      }
       patch(await call(api.images.progress({ ids })));
     } catch (e) {
       error.value = errorMessage(e);
@@ -106,12 +124,13 @@ export const useImagesStore = defineStore('images', () => {
     try {
       const st = await call(api.wizard.start({ wizard: 'images-copy', params: { images, stores, allStoresMustSucceed: allMustSucceed.value === 'true', pollSec: 1 } }));
       lastRun.value = st.runId;
+      for (const id of images) for (const store of stores) pending.set(`${id}/${store}`, { seenImporting: false, runId: st.runId });
       runMessage.value = `copy run ${st.runId}: ${st.status}`;
       const s = snapshot.value;
       if (s) {
         const rowsNext = s.matrix.rows.map((r) =>
           images.includes(r.id)
-            ? { ...r, cells: Object.fromEntries(Object.entries(r.cells).map(([k, c]) => [k, stores.includes(k) && c.state !== 'present' ? { ...c, importing: true, state: 'importing' as const, progress: { copiedBytes: null, totalBytes: r.size, percent: null, taskStatus: 'starting', taskMessage: null } } : c])) }
+            ? { ...r, cells: Object.fromEntries(Object.entries(r.cells).map(([k, c]) => [k, stores.includes(k) && c.state !== 'present' ? { ...c, importing: true, state: 'importing' as const, progress: blank(r.size) } : c])) }
             : r,
         );
         snapshot.value = { ...s, matrix: { ...s.matrix, rows: rowsNext } };
