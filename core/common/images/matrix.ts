@@ -62,7 +62,7 @@ const PROBLEM: Partial<Record<DataCheck, (store: string, where: string) => strin
   'no-object': (s, w) => `Glance lists store ${s} but ${w} has no RBD object for it`,
   'no-snap': (s, w) => `${w}: the image has no @snap in store ${s} (nothing to clone from)`,
   'snap-unprotected': (s, w) => `${w}: @snap is not protected in store ${s} (clones will fail)`,
-  stray: (s, w) => `${w} holds data for this image but Glance does not list store ${s} (failed or running copy)`,
+  stray: (s, w) => `${w} holds data for this image but Glance does not list store ${s} (a failed or running copy, or an rbd-mirror replica)`,
 };
 
 /** The store × image matrix. Pure: everything it needs was observed before. */
