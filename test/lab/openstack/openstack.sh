@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # OpenStack Zed (Debian packages) for the Switchyard lab, run by hand on the controller address $NET.31:
 # MariaDB, RabbitMQ, Keystone, Glance (multistore), Cinder (RBD + replication), Placement, Nova (fake driver),
-# Neutron (network endpoint for Nova). Called by test/lab/lab.sh after Ceph and sshd are up.
+# a network endpoint for Nova (network-endpoint.py; neutron-server with SWITCHYARD_LAB_NEUTRON=1).
+# Called by test/lab/lab.sh after Ceph and sshd are up. See test/lab/README-openstack.md.
 #
 #   openstack.sh up [SERVICE...]   start (and on first run: install, configure, bootstrap, seed)
 #   openstack.sh down              stop every daemon of this lab (data kept)

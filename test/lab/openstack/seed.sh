@@ -12,6 +12,7 @@ log "seeding (log: $OS_LOG/seed.log)"
 if ! "$PY" "$OS_HERE/seed.py" 2> >(tee -a "$OS_LOG/seed.log" >&2); then
   log_tail "$OS_LOG/cinder-volume-app.log" 15
   log_tail "$OS_LOG/nova-compute-app.log" 15
+  log_tail "$OS_LOG/nova-conductor-app.log" 15
   die "seed failed"
 fi
 "$PY" "$OS_HERE/write-json.py" || die "writing openstack.json failed"
