@@ -8,6 +8,9 @@ import { CommandFailedError, TransportError, errorMessage } from './errors';
 import type { NewRecord } from './journal';
 import { REDACTED, Secret } from './secret';
 import type { CommandOutcome, Facts, PlanContext, ProgressUpdate, RetrySpec, RunOptions, StepContext } from './types';
+import { scrubCephKeys } from '../redact';
+
+export { scrubCephKeys };
 
 /** Bytes of each stream kept in the journal (the full output went to the live view). */
 export const JOURNAL_OUTPUT_CAP = 256 * 1024;
@@ -25,15 +28,6 @@ export interface ContextDeps {
   facts: Facts;
   /** Facts set during the step, flushed to the journal by the engine. */
   pendingFacts: Facts;
-}
-
-/**
- * cephx secrets have a fixed shape (base64 of 28 bytes: "AQ" + 38 chars + "=="). Some read commands print them
- * (`rbd mirror pool info --all` shows the peer's key), so every output is scrubbed before it is journaled or shown.
- */
-const CEPHX_KEY = /AQ[A-Za-z0-9+/]{38}==/g;
-export function scrubCephKeys(text: string): string {
-  return text.replace(CEPHX_KEY, '[redacted cephx key]');
 }
 
 /** A bootstrap token is base64 JSON holding a cephx key: keep that key as a secret too, so it is scrubbed anywhere. */
