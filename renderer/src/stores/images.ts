@@ -45,7 +45,7 @@ export const useImagesStore = defineStore('images', () => {
     loading.value = true;
     error.value = null;
     try {
-      snapshot.value = await call(api.images.observe({ formatCheck }));
+      snapshot.value = overlayPending(await call(api.images.observe({ formatCheck })));
     } catch (e) {
       error.value = errorMessage(e);
     } finally {
@@ -59,6 +59,25 @@ export const useImagesStore = defineStore('images', () => {
     if (c) snapshot.value = c;
     else await observe();
     schedule();
+  }
+
+  /**
+   * A full observation that started before a copy was sent (or raced it) must not wipe the copy out: pairs still
+   * pending stay "copying" until Glance lists them (then the next poll settles them).
+   */
+  function overlayPending(snap: ImagesSnapshot): ImagesSnapshot {
+    if (pending.size === 0) return snap;
+    const rowsNext = snap.matrix.rows.map((r) => {
+      const mine = Object.keys(r.cells).filter((store) => pending.has(`${r.id}/${store}`) && !r.cells[store]?.listed);
+      if (mine.length === 0) return r;
+      const cells = { ...r.cells };
+      for (const store of mine) {
+        const c = cells[store];
+        if (c) cells[store] = { ...c, importing: true, state: 'importing', progress: c.progress ?? blank(r.size) };
+      }
+      return { ...r, cells };
+    });
+    return { ...snap, matrix: { ...snap.matrix, rows: rowsNext } };
   }
 
   /** Patches the cells of the polled images from Glance's three properties and the newest task per store. */
@@ -80,7 +99,7 @@ export const useImagesStore = defineStore('images', () => {
         if (p && (listed || (failed && p.seenImporting && !glanceImp))) pending.delete(key);
         const imp = glanceImp || pending.has(key);
         const state: CellState = imp ? 'importing' : listed ? 'present' : failed ? 'failed' : 'absent';
-        cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? blank(g.size)) : null };
+        cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? { ...blank(g.size), taskStatus: glanceImp ? 'importing' : 'starting' }) : null };
       }
       return { ...r, status: g.status, cells };
     });
