@@ -29,7 +29,7 @@ export const useImagesStore = defineStore('images', () => {
    * pair stays "copying" until Glance lists the store, or fails it after having shown it importing, or the
    * wizard run ends.
    */
-  const pending = new Map<string, { seenImporting: boolean; runId: string }>();
+  const pending = new Map<string, { seenImporting: boolean; runId: string; since: number }>();
 
   const rows = computed(() => {
     const s = snapshot.value;
@@ -96,7 +96,7 @@ export const useImagesStore = defineStore('images', () => {
         const key = `${r.id}/${store}`;
         const p = pending.get(key);
         if (p && glanceImp) p.seenImporting = true;
-        if (p && (listed || (failed && p.seenImporting && !glanceImp))) pending.delete(key);
+        if (p && (listed || (failed && !glanceImp && (p.seenImporting || Date.now() - p.since > 60_000)))) pending.delete(key);
         const imp = glanceImp || pending.has(key);
         const state: CellState = imp ? 'importing' : listed ? 'present' : failed ? 'failed' : 'absent';
         cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? { ...blank(g.size), taskStatus: glanceImp ? 'importing' : 'starting' }) : null };
@@ -119,11 +119,8 @@ export const useImagesStore = defineStore('images', () => {
     const ids = importing.value;
     if (ids.length === 0) return;
     try {
-      // A run that ended settles its pairs whatever Glance shows (the run's verify has the last word).
-      for (const runId of new Set([...pending.values()].map((p) => p.runId))) {
-        const d = await call(api.wizard.run({ runId })).catch(() => null);
-        if (d && d.state.status !== 'running') for (const [k, p] of pending) if (p.runId === runId) pending.delete(k);
-      }
+      // A pair pending for too long settles on whatever Glance shows (the run's own verify has the last word).
+      for (const [k, p] of pending) if (Date.now() - p.since > 15 * 60_000) pending.delete(k);
       patch(await call(api.images.progress({ ids })));
     } catch (e) {
       error.value = errorMessage(e);
@@ -143,7 +140,7 @@ export const useImagesStore = defineStore('images', () => {
     try {
       const st = await call(api.wizard.start({ wizard: 'images-copy', params: { images, stores, allStoresMustSucceed: allMustSucceed.value === 'true', pollSec: 1 } }));
       lastRun.value = st.runId;
-      for (const id of images) for (const store of stores) pending.set(`${id}/${store}`, { seenImporting: false, runId: st.runId });
+      for (const id of images) for (const store of stores) pending.set(`${id}/${store}`, { seenImporting: false, runId: st.runId, since: Date.now() });
       runMessage.value = `copy run ${st.runId}: ${st.status}`;
       const s = snapshot.value;
       if (s) {
