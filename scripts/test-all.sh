@@ -12,6 +12,9 @@ export SWITCHYARD_LAB_DIR="${SWITCHYARD_LAB_DIR:-/var/tmp/switchyard-lab}"
 export SWITCHYARD_LAB_NET="${SWITCHYARD_LAB_NET:-127.10.0}"
 MIGRATION_LAB_DIR="${SWITCHYARD_MIGRATION_LAB_DIR:-$SWITCHYARD_LAB_DIR-migration}"
 MIGRATION_LAB_NET="${SWITCHYARD_MIGRATION_LAB_NET:-${SWITCHYARD_LAB_NET%.*}.$(( ${SWITCHYARD_LAB_NET##*.} + 1 ))}"
+# The DR suite fails sites over and back: it gets a Ceph-only lab of its own so it cannot disturb the seeded cloud.
+DR_LAB_DIR="${SWITCHYARD_DR_LAB_DIR:-$SWITCHYARD_LAB_DIR-dr}"
+DR_LAB_NET="${SWITCHYARD_DR_LAB_NET:-${SWITCHYARD_LAB_NET%.*}.$(( ${SWITCHYARD_LAB_NET##*.} + 2 ))}"
 T0=$(date +%s)
 
 step() { printf '\n=== %s (%s, +%ss)\n' "$1" "$(date -u +%H:%M:%S)" "$(( $(date +%s) - T0 ))"; }
@@ -36,12 +39,17 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 # lab_up DIR NET PROFILE: brings a lab up unless it already runs; prints 1 when this run started it.
 started_default=0
 started_migration=0
+started_dr=0
 cleanup() {
   if [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
     if [ "$started_default" = 1 ]; then step "lab down ($SWITCHYARD_LAB_DIR)"; bash test/lab/lab.sh down || true; fi
     if [ "$started_migration" = 1 ]; then
       step "lab down ($MIGRATION_LAB_DIR)"
       SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration bash test/lab/lab.sh down || true
+    fi
+    if [ "$started_dr" = 1 ]; then
+      step "lab down ($DR_LAB_DIR)"
+      SWITCHYARD_LAB_DIR=$DR_LAB_DIR SWITCHYARD_LAB_NET=$DR_LAB_NET SWITCHYARD_LAB_NO_OPENSTACK=1 bash test/lab/lab.sh down || true
     fi
   fi
 }
@@ -53,7 +61,7 @@ if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "lab already running";
 fi
 
 step "integration tests (default lab)"
-npx vitest run --project integration --exclude test/integration/migration.test.ts \
+npx vitest run --project integration --exclude test/integration/migration.test.ts --exclude test/integration/dr.test.ts \
   --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-integration.json"
 
 step "browser tests (playwright + Debian chromium)"
@@ -74,6 +82,22 @@ fi
 step "integration tests (migration lab)"
 npx vitest run --project integration test/integration/migration.test.ts \
   --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-migration.json"
+
+if [ "$started_migration" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
+  step "lab down ($MIGRATION_LAB_DIR): make room for the DR lab"
+  bash test/lab/lab.sh down || true
+  started_migration=0
+fi
+
+step "lab up ($DR_LAB_DIR, $DR_LAB_NET.0/24, default profile, Ceph + SSH only)"
+export SWITCHYARD_LAB_DIR=$DR_LAB_DIR SWITCHYARD_LAB_NET=$DR_LAB_NET SWITCHYARD_LAB_PROFILE=default SWITCHYARD_LAB_NO_OPENSTACK=1
+if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "DR lab already running"; else
+  if bash test/lab/lab.sh up; then started_dr=1; else started_dr=1; fail "lab up (DR lab)"; fi
+fi
+
+step "integration tests (DR lab)"
+npx vitest run --project integration test/integration/dr.test.ts \
+  --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-dr.json"
 
 step "summary"
 echo "wall time: $(( $(date +%s) - T0 )) s"
