@@ -1,11 +1,35 @@
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 
-const nodeModules = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https', 'stream', 'events', 'util'];
+const nodeModules = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'net',
+  'http',
+  'https',
+  'stream',
+  'events',
+  'util',
+];
 const runtimeModules = ['electron', 'ssh2', 'node-pty', 'ws', 'vue', 'pinia', '@xterm/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.h*tmp/**', '.lab/**', 'out/**', 'dist/**', 'test-results/**', 'playwright-report/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.h*tmp/**',
+      '.lab/**',
+      'out/**',
+      'dist/**',
+      'test-results/**',
+      'playwright-report/**',
+      '**/*.d.ts',
+    ],
+  },
   ...tseslint.configs.strict,
   ...pluginVue.configs['flat/recommended'],
   {
@@ -33,18 +57,36 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...nodeModules, ...runtimeModules, '**/core/node/**', '**/electron/**', '**/renderer/**', '../../node/**', '../node/**'] },
+        {
+          patterns: [
+            ...nodeModules,
+            ...runtimeModules,
+            '**/core/node/**',
+            '**/electron/**',
+            '**/renderer/**',
+            '../../node/**',
+            '../node/**',
+          ],
+        },
       ],
     },
   },
   {
     files: ['core/node/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['electron', 'vue', 'pinia', '**/renderer/**', '**/electron/**'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['electron', 'vue', 'pinia', '**/renderer/**', '**/electron/**'] },
+      ],
+    },
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeModules, 'electron', 'ssh2', 'node-pty', 'ws', '**/core/node/**', '**/electron/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...nodeModules, 'electron', 'ssh2', 'node-pty', 'ws', '**/core/node/**', '**/electron/**'] },
+      ],
     },
   },
 );

@@ -12,7 +12,17 @@ import { loadRun } from '../core/node/wizard/journal-store';
 import { WizardService } from '../core/node/wizard/service';
 import { rbdBase } from '../core/common/commands/rbd';
 import { cephTargetFromRole } from '../core/common/commands/ceph';
-import { inventoryOf, makeRunner, paramsOf, POOLS, rbd, readLab, resetAndSeed, type LabJson, type Runner } from '../test/integration/support/migration-lab';
+import {
+  inventoryOf,
+  makeRunner,
+  paramsOf,
+  POOLS,
+  rbd,
+  readLab,
+  resetAndSeed,
+  type LabJson,
+  type Runner,
+} from '../test/integration/support/migration-lab';
 import type { Inventory } from '../core/common/inventory/schema';
 
 const CONFIRM = { 'demote-source': 'site-a', 'release-and-fence-source': 'site-a' };
@@ -21,12 +31,24 @@ const F = ['--image-feature', 'layering,exclusive-lock,object-map,fast-diff'];
 function seedMany(lab: LabJson, n: number): void {
   resetAndSeed(lab);
   const clones = Math.floor((n - 4) / 2);
-  for (let i = 0; i < clones; i++) rbd(lab, 'site-a', ['clone', ...F, 'mig-images/glance-base@snap', `mig-vms/server-${i}_disk`]);
-  for (let i = 0; i < n - 4 - clones; i++) rbd(lab, 'site-a', ['import', ...F, '--no-progress', '-', `mig-volumes/volume-x${i}`], randomBytes(1 << 20));
+  for (let i = 0; i < clones; i++)
+    rbd(lab, 'site-a', ['clone', ...F, 'mig-images/glance-base@snap', `mig-vms/server-${i}_disk`]);
+  for (let i = 0; i < n - 4 - clones; i++)
+    rbd(lab, 'site-a', ['import', ...F, '--no-progress', '-', `mig-volumes/volume-x${i}`], randomBytes(1 << 20));
 }
 
-async function wizardRun(r: Runner, inv: Inventory, lab: LabJson, checksums: boolean): Promise<{ downtimeMs: number; totalMs: number }> {
-  const svc = new WizardService({ home: r.home, runner: r.pool, operator: 'bench', inventory: () => Promise.resolve(inv) });
+async function wizardRun(
+  r: Runner,
+  inv: Inventory,
+  lab: LabJson,
+  checksums: boolean,
+): Promise<{ downtimeMs: number; totalMs: number }> {
+  const svc = new WizardService({
+    home: r.home,
+    runner: r.pool,
+    operator: 'bench',
+    inventory: () => Promise.resolve(inv),
+  });
   const t0 = Date.now();
   const st = await svc.start('ceph-migration', { ...paramsOf(lab), checksums }, { confirmations: CONFIRM });
   if (st.status !== 'succeeded') throw new Error(`wizard run ${st.runId} ended ${st.status}: ${st.lastMessage ?? ''}`);
@@ -71,13 +93,18 @@ async function blogRun(r: Runner, inv: Inventory, lab: LabJson): Promise<number>
     await on('site-b-mon', [...B, 'mirror', 'pool', 'status', p.name, '--verbose']);
   }
   for (const p of POOLS) {
-    const info = JSON.parse((await on('site-b-mon', [...B, 'mirror', 'pool', 'info', p.name, '--format', 'json'])).stdout) as { peers?: { uuid: string }[] };
-    for (const peer of info.peers ?? []) await on('site-b-mon', [...B, 'mirror', 'pool', 'peer', 'remove', p.name, peer.uuid]);
+    const info = JSON.parse(
+      (await on('site-b-mon', [...B, 'mirror', 'pool', 'info', p.name, '--format', 'json'])).stdout,
+    ) as { peers?: { uuid: string }[] };
+    for (const peer of info.peers ?? [])
+      await on('site-b-mon', [...B, 'mirror', 'pool', 'peer', 'remove', p.name, peer.uuid]);
   }
   // "disable mirroring per pool": the parent pool fails while children are mirrored; fix it per image, retry.
   for (const p of [...POOLS].reverse()) await on('site-b-mon', [...B, 'mirror', 'pool', 'disable', p.name]);
   for (const p of POOLS) {
-    const info = JSON.parse((await on('site-b-mon', [...B, 'mirror', 'pool', 'info', p.name, '--format', 'json'])).stdout) as { mode: string };
+    const info = JSON.parse(
+      (await on('site-b-mon', [...B, 'mirror', 'pool', 'info', p.name, '--format', 'json'])).stdout,
+    ) as { mode: string };
     if (info.mode === 'disabled') continue;
     const names = JSON.parse((await on('site-b-mon', [...B, 'ls', p.name, '--format', 'json'])).stdout) as string[];
     for (const n of names) await on('site-b-mon', [...B, 'mirror', 'image', 'disable', `${p.name}/${n}`]);
@@ -87,7 +114,10 @@ async function blogRun(r: Runner, inv: Inventory, lab: LabJson): Promise<number>
     const names = JSON.parse((await on('site-b-mon', [...B, 'ls', p.name, '--format', 'json'])).stdout) as string[];
     for (const n of names) await on('site-b-mon', [...B, 'feature', 'disable', `${p.name}/${n}`, 'journaling']);
   }
-  await on('site-b-mon', paramsOf(lab)['mirrorDaemon'] ? (paramsOf(lab)['mirrorDaemon'] as { stop: string[] }).stop : ['true']);
+  await on(
+    'site-b-mon',
+    paramsOf(lab)['mirrorDaemon'] ? (paramsOf(lab)['mirrorDaemon'] as { stop: string[] }).stop : ['true'],
+  );
   const ms = Date.now() - t0;
   await svc.abort(st.runId, 'bench: the blog procedure took over after the Mirror phase');
   svc.close();
@@ -97,7 +127,9 @@ async function blogRun(r: Runner, inv: Inventory, lab: LabJson): Promise<number>
 export async function run(): Promise<void> {
   const lab = readLab();
   if (!lab || lab.profile !== 'migration') {
-    console.log('no migration-profile lab (SWITCHYARD_LAB_DIR): start one with SWITCHYARD_LAB_PROFILE=migration bash test/lab/lab.sh up');
+    console.log(
+      'no migration-profile lab (SWITCHYARD_LAB_DIR): start one with SWITCHYARD_LAB_PROFILE=migration bash test/lab/lab.sh up',
+    );
     return;
   }
   const inv = inventoryOf(lab);

@@ -21,7 +21,14 @@ const ADDR = '127.13.0.30';
 export async function run(): Promise<void> {
   const lab = await startSshdLab({ bench: ADDR });
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-ssh-'));
-  const host: Host = { id: 'bench', address: ADDR, port: 22, user: lab.user, auth: { method: 'key', keyRef: 'k' }, roles: [] };
+  const host: Host = {
+    id: 'bench',
+    address: ADDR,
+    port: 22,
+    user: lab.user,
+    auth: { method: 'key', keyRef: 'k' },
+    roles: [],
+  };
   const audit = new AuditLog({ path: join(dir, 'audit.jsonl') });
   const knownHosts = new KnownHostsStore(join(dir, 'known_hosts.json'));
   const makePool = (withAudit = true) =>
@@ -41,7 +48,9 @@ export async function run(): Promise<void> {
     t = performance.now();
     for (let i = 0; i < 100; i++) await pool.run('bench', ['true']);
     const seq = performance.now() - t;
-    console.log(`100 sequential execs, one connection: ${seq.toFixed(0)} ms (${(seq / 100).toFixed(2)} ms each; target <= 500 ms total)`);
+    console.log(
+      `100 sequential execs, one connection: ${seq.toFixed(0)} ms (${(seq / 100).toFixed(2)} ms each; target <= 500 ms total)`,
+    );
 
     const quiet = makePool(false);
     await quiet.run('bench', ['true']);
@@ -53,7 +62,9 @@ export async function run(): Promise<void> {
     t = performance.now();
     const rs = await Promise.all(Array.from({ length: 100 }, () => pool.run('bench', ['true'])));
     const par = performance.now() - t;
-    console.log(`100 parallel execs, one connection (6 in flight): ${par.toFixed(0)} ms; failures: ${rs.filter((r) => r.exitCode !== 0).length}`);
+    console.log(
+      `100 parallel execs, one connection (6 in flight): ${par.toFixed(0)} ms; failures: ${rs.filter((r) => r.exitCode !== 0).length}`,
+    );
 
     t = performance.now();
     for (let i = 0; i < 20; i++) {
@@ -62,15 +73,21 @@ export async function run(): Promise<void> {
       p.close();
     }
     const fresh = performance.now() - t;
-    console.log(`new connection per exec: ${(fresh / 20).toFixed(1)} ms each (20 runs) -> 100 would take ~${((fresh / 20) * 100).toFixed(0)} ms`);
+    console.log(
+      `new connection per exec: ${(fresh / 20).toFixed(1)} ms each (20 runs) -> 100 would take ~${((fresh / 20) * 100).toFixed(0)} ms`,
+    );
 
     const floor = await rawSequential(lab.key, lab.user);
-    console.log(`floor: raw ssh2 client (setNoDelay), 100 sequential execs, no pool/audit/quoting: ${floor.toFixed(0)} ms`);
+    console.log(
+      `floor: raw ssh2 client (setNoDelay), 100 sequential execs, no pool/audit/quoting: ${floor.toFixed(0)} ms`,
+    );
 
     t = performance.now();
     const big = await pool.run('bench', ['head', '-c', String(10 * 1024 * 1024), '/dev/zero']);
     const bigMs = performance.now() - t;
-    console.log(`10 MiB stdout through one exec: ${bigMs.toFixed(0)} ms (${(10 / (bigMs / 1000)).toFixed(0)} MiB/s), kept ${big.stdout.length} bytes`);
+    console.log(
+      `10 MiB stdout through one exec: ${bigMs.toFixed(0)} ms (${(10 / (bigMs / 1000)).toFixed(0)} MiB/s), kept ${big.stdout.length} bytes`,
+    );
   } finally {
     pool.close();
     await audit.close();

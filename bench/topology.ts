@@ -7,11 +7,22 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { osImageListLong, osRestInventory, osServerListLong, osVolumeListLong } from '../core/common/commands/openstack';
+import {
+  osImageListLong,
+  osRestInventory,
+  osServerListLong,
+  osVolumeListLong,
+} from '../core/common/commands/openstack';
 import { rbdMirrorImageStatus } from '../core/common/commands/rbd';
 import { parseMirrorPoolStatus, parseOpenstackRest, parseRbdLsLong } from '../core/common/parsers/index';
 import type { CinderVolume, GlanceImage, NovaServer } from '../core/common/parsers/openstack';
-import { buildTopology, evaluateHealth, glanceMatrix, type ClusterObservation, type OpenstackObservation } from '../core/common/topology/index';
+import {
+  buildTopology,
+  evaluateHealth,
+  glanceMatrix,
+  type ClusterObservation,
+  type OpenstackObservation,
+} from '../core/common/topology/index';
 import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-support';
 import { controllerHost } from '../core/node/topology/discover-openstack';
 import { discover } from '../core/node/topology/discover';
@@ -34,9 +45,15 @@ interface Tmpl {
   replaySnap: Record<string, unknown>;
 }
 function templates(): Tmpl {
-  const j = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-b.json')) as { images: Record<string, unknown>[] };
-  const s = JSON.parse(fx('01-synced-mirror-pool-status-verbose-images-site-b.json')) as { images: Record<string, unknown>[] };
-  const a = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-a.json')) as { images: Record<string, unknown>[] };
+  const j = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-b.json')) as {
+    images: Record<string, unknown>[];
+  };
+  const s = JSON.parse(fx('01-synced-mirror-pool-status-verbose-images-site-b.json')) as {
+    images: Record<string, unknown>[];
+  };
+  const a = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-a.json')) as {
+    images: Record<string, unknown>[];
+  };
   return { primary: a.images[0] ?? {}, replayJournal: j.images[0] ?? {}, replaySnap: s.images[0] ?? {} };
 }
 
@@ -50,13 +67,21 @@ function poolDoc(names: string[], ids: string[], entry: Record<string, unknown>,
     if (i % 100 === 7) Object.assign(e, { state: 'up+error', description: 'error bootstrapping replay' });
     return e;
   });
-  return JSON.stringify({ ...t0, summary: { health: 'OK', daemon_health: 'OK', image_health: 'OK', states: { replaying: names.length } }, images });
+  return JSON.stringify({
+    ...t0,
+    summary: { health: 'OK', daemon_health: 'OK', image_health: 'OK', states: { replaying: names.length } },
+    images,
+  });
 }
 
 function synthetic(n: number): { texts: Record<string, string>; os: OpenstackObservation } {
   const t = templates();
   const split = { images: Math.round(n * 0.1), volumes: Math.round(n * 0.5) };
-  const counts: Record<string, number> = { images: split.images, volumes: split.volumes, vms: n - split.images - split.volumes };
+  const counts: Record<string, number> = {
+    images: split.images,
+    volumes: split.volumes,
+    vms: n - split.images - split.volumes,
+  };
   const texts: Record<string, string> = {};
   const glance: GlanceImage[] = [];
   const volumes: CinderVolume[] = [];
@@ -68,19 +93,65 @@ function synthetic(n: number): { texts: Record<string, string>; os: OpenstackObs
     const gids = ids.map((_, i) => uuid(i, salt + 10));
     texts[`site-a/${pool}/status`] = poolDoc(names, gids, t.primary, 'site-b');
     texts[`site-b/${pool}/status`] = poolDoc(names, gids, pool === 'images' ? t.replaySnap : t.replayJournal, 'site-a');
-    const ls = JSON.stringify(names.map((nm, i) => ({ image: nm, id: `${salt}${i.toString(16)}`, size: 16777216, format: 2 })));
+    const ls = JSON.stringify(
+      names.map((nm, i) => ({ image: nm, id: `${salt}${i.toString(16)}`, size: 16777216, format: 2 })),
+    );
     texts[`site-a/${pool}/ls`] = ls;
     texts[`site-b/${pool}/ls`] = ls;
     for (let i = 0; i < count; i++) {
       const id = ids[i] ?? '';
-      if (pool === 'images') glance.push({ id, name: `img-${i}`, status: 'active', diskFormat: 'raw', size: 1, stores: ['central', 'dcn0'], importingToStores: [], failedImportStores: [], directUrl: null, rbdLocations: [], locationStores: [], updatedAt: null, storesUnknown: false });
-      else if (pool === 'volumes' && i % 100 !== 3) volumes.push({ id, name: `v${i}`, status: 'in-use', size: 1, type: 'replicated', replicationStatus: 'enabled', availabilityZone: 'nova', host: null, bootable: false, attachedServerIds: [], imageId: uuid(i % (counts['images'] ?? 1), 1) });
-      else if (pool === 'vms') servers.push({ id, name: `s${i}`, status: 'ACTIVE', availabilityZone: 'nova', host: null, imageId: uuid(i % (counts['images'] ?? 1), 1), volumeIds: [] });
+      if (pool === 'images')
+        glance.push({
+          id,
+          name: `img-${i}`,
+          status: 'active',
+          diskFormat: 'raw',
+          size: 1,
+          stores: ['central', 'dcn0'],
+          importingToStores: [],
+          failedImportStores: [],
+          directUrl: null,
+          rbdLocations: [],
+          locationStores: [],
+          updatedAt: null,
+          storesUnknown: false,
+        });
+      else if (pool === 'volumes' && i % 100 !== 3)
+        volumes.push({
+          id,
+          name: `v${i}`,
+          status: 'in-use',
+          size: 1,
+          type: 'replicated',
+          replicationStatus: 'enabled',
+          availabilityZone: 'nova',
+          host: null,
+          bootable: false,
+          attachedServerIds: [],
+          imageId: uuid(i % (counts['images'] ?? 1), 1),
+        });
+      else if (pool === 'vms')
+        servers.push({
+          id,
+          name: `s${i}`,
+          status: 'ACTIVE',
+          availabilityZone: 'nova',
+          host: null,
+          imageId: uuid(i % (counts['images'] ?? 1), 1),
+          volumeIds: [],
+        });
     }
   }
   return {
     texts,
-    os: { hostId: 'ctl', reachable: true, reason: null, problems: [], durationMs: 0, inventory: { source: 'rest', images: glance, stores: [], volumes, servers, errors: {}, timingsMs: {} } },
+    os: {
+      hostId: 'ctl',
+      reachable: true,
+      reason: null,
+      problems: [],
+      durationMs: 0,
+      inventory: { source: 'rest', images: glance, stores: [], volumes, servers, errors: {}, timingsMs: {} },
+    },
   };
 }
 
@@ -106,11 +177,35 @@ async function syntheticBench(n: number): Promise<void> {
       const st = parseMirrorPoolStatus(texts[`${site}/${pool}/status`] ?? '');
       const ls = parseRbdLsLong(texts[`${site}/${pool}/ls`] ?? '');
       if (!st.ok || !ls.ok) throw new Error('synthetic parse failed');
-      return { pool, info: { mode: pool === 'vms' ? 'pool' : 'image', siteName: site, peers: [{ uuid: 'u', direction: 'rx-tx', siteName: site === 'site-a' ? 'site-b' : 'site-a', mirrorUuid: null, clientName: 'client.rbd-mirror-peer' }] }, status: st.value, verbose: true, listing: ls.value.images };
+      return {
+        pool,
+        info: {
+          mode: pool === 'vms' ? 'pool' : 'image',
+          siteName: site,
+          peers: [
+            {
+              uuid: 'u',
+              direction: 'rx-tx',
+              siteName: site === 'site-a' ? 'site-b' : 'site-a',
+              mirrorUuid: null,
+              clientName: 'client.rbd-mirror-peer',
+            },
+          ],
+        },
+        status: st.value,
+        verbose: true,
+        listing: ls.value.images,
+      };
     }),
   }));
   const t1 = performance.now();
-  const model = buildTopology({ inventory: TWO_SITE_INVENTORY, clusters, openstack: os, generatedAt: Date.now(), mode: 'full' });
+  const model = buildTopology({
+    inventory: TWO_SITE_INVENTORY,
+    clusters,
+    openstack: os,
+    generatedAt: Date.now(),
+    mode: 'full',
+  });
   const t2 = performance.now();
   const findings = evaluateHealth(model, { now: Date.now() });
   const t3 = performance.now();
@@ -119,8 +214,12 @@ async function syntheticBench(n: number): Promise<void> {
   const wire = JSON.stringify({ model, findings });
   const t5 = performance.now();
   const rss1 = process.memoryUsage().rss;
-  console.log(`synthetic: ${n} images (${model.stats.sides} sides), ${mb(bytes)} of CLI JSON from the real 16.2.15 shapes`);
-  console.log(`  parse ${ms(t1 - t0)} | build model ${ms(t2 - t1)} | health ${ms(t3 - t2)} (${findings.length} findings) | glance matrix ${ms(t4 - t3)} (${matrix.rows.length} rows)`);
+  console.log(
+    `synthetic: ${n} images (${model.stats.sides} sides), ${mb(bytes)} of CLI JSON from the real 16.2.15 shapes`,
+  );
+  console.log(
+    `  parse ${ms(t1 - t0)} | build model ${ms(t2 - t1)} | health ${ms(t3 - t2)} (${findings.length} findings) | glance matrix ${ms(t4 - t3)} (${matrix.rows.length} rows)`,
+  );
   console.log(`  total parse+model+health ${ms(t3 - t0)}; snapshot as JSON ${mb(wire.length)} in ${ms(t5 - t4)}`);
   console.log(`  RSS ${mb(rss0)} → ${mb(rss1)}; heap used ${mb(process.memoryUsage().heapUsed)}`);
 }
@@ -147,7 +246,9 @@ async function labBench(dir: string): Promise<void> {
     await Promise.all(calls.map((c) => lab.pool.run(c.host, c.argv)));
     const tFloor = performance.now() - t1;
     // Per-image loop: `rbd mirror image status` once per image side, sampled.
-    const sides = m.images.flatMap((i) => i.sides.filter((s) => s.source === 'local' && s.mirrored).map((s) => ({ i, s })));
+    const sides = m.images.flatMap((i) =>
+      i.sides.filter((s) => s.source === 'local' && s.mirrored).map((s) => ({ i, s })),
+    );
     const sample = sides.slice(0, 30);
     const t2 = performance.now();
     for (const { i, s } of sample) {
@@ -156,18 +257,32 @@ async function labBench(dir: string): Promise<void> {
     }
     const perImage = sample.length ? (performance.now() - t2) / sample.length : NaN;
     const loop = perImage * sides.length;
-    console.log(`lab ${dir}: ${nImages} images (${sides.length} mirrored sides) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`);
-    console.log(`  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/image → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`);
+    console.log(
+      `lab ${dir}: ${nImages} images (${sides.length} mirrored sides) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`,
+    );
+    console.log(
+      `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/image → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`,
+    );
     const ctl = controllerHost(lab.inventory);
     if (ctl && lab.hasOpenstack) {
       const r0 = performance.now();
       const rest = await lab.pool.run(ctl.hostId, osRestInventory(ctl.role));
       const r1 = performance.now();
-      const cli = await Promise.all([osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) => lab.pool.run(ctl.hostId, a)));
+      const cli = await Promise.all(
+        [osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) =>
+          lab.pool.run(ctl.hostId, a),
+        ),
+      );
       const r2 = performance.now();
       const parsed = parseOpenstackRest(rest.stdout);
-      const errs = parsed.ok ? Object.entries(parsed.value.errors).map(([k, v]) => `${k}: ${v.slice(0, 80)}`).join('; ') : parsed.error.message;
-      console.log(`  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`);
+      const errs = parsed.ok
+        ? Object.entries(parsed.value.errors)
+            .map(([k, v]) => `${k}: ${v.slice(0, 80)}`)
+            .join('; ')
+        : parsed.error.message;
+      console.log(
+        `  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`,
+      );
     }
     console.log(`  host RSS after lab discovery ${mb(process.memoryUsage().rss)}`);
   } finally {

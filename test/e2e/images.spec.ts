@@ -36,13 +36,29 @@ test.beforeAll(async () => {
   const l = lab;
   svc = new ImagesService({ runner: l.pool, inventory: () => Promise.resolve(l.inventory) });
   // 512 MiB in central only: big enough that copy-image (download to staging, upload to dcn0) takes a while.
-  const mk = await l.pool.run('controller', ['sh', '-c', 'head -c 536870912 /dev/urandom > "$1"', 'sh', FILE], { timeoutMs: 300_000 });
+  const mk = await l.pool.run('controller', ['sh', '-c', 'head -c 536870912 /dev/urandom > "$1"', 'sh', FILE], {
+    timeoutMs: 300_000,
+  });
   expect(mk.exitCode, mk.stderr).toBe(0);
-  const r = await svc.op({ op: 'create-import', name: tag, diskFormat: 'raw', containerFormat: 'bare', sourcePath: FILE, stores: ['central'], allStoresMustSucceed: true }, l.pool, l.inventory);
+  const r = await svc.op(
+    {
+      op: 'create-import',
+      name: tag,
+      diskFormat: 'raw',
+      containerFormat: 'bare',
+      sourcePath: FILE,
+      stores: ['central'],
+      allStoresMustSucceed: true,
+    },
+    l.pool,
+    l.inventory,
+  );
   imageId = (r.result as { id: string }).id;
   expect(r.ok, r.message ?? '').toBe(true);
   for (let i = 0; i < 240; i++) {
-    const all: Record<string, { image: { status: string | null; stores: string[] } | null }> = await svc.showImages([imageId], l.pool, l.inventory).catch(() => ({}));
+    const all: Record<string, { image: { status: string | null; stores: string[] } | null }> = await svc
+      .showImages([imageId], l.pool, l.inventory)
+      .catch(() => ({}));
     const st = all[imageId];
     if (st?.image?.status === 'active' && st.image.stores.includes('central')) break;
     await new Promise((res) => setTimeout(res, 2000));
@@ -51,13 +67,22 @@ test.beforeAll(async () => {
   const home = mkdtempSync(join(tmpdir(), 'swy-h8-e2e-'));
   const vault = new Vault({ path: join(home, 'vault.json') });
   await vault.init({ passphrase: PASS });
-  await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(l.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+  await vault.add({
+    kind: 'ssh-key',
+    label: 'lab-key',
+    value: readFileSync(l.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  });
   await vault.lock();
   writeFileSync(join(home, 'inventory.yaml'), stringify(l.inventory));
-  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), { candidates: async () => l.lab.hosts.map((h) => ({ host: h.address, port: h.port })) });
+  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
+    candidates: async () => l.lab.hosts.map((h) => ({ host: h.address, port: h.port })),
+  });
   await kh.importKnownHosts(l.lab.knownHostsPath);
   mkdirSync(shots, { recursive: true });
-  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], { env: { ...process.env, SWITCHYARD_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
     createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {

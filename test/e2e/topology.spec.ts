@@ -47,13 +47,22 @@ test.beforeAll(async () => {
   const home = mkdtempSync(join(tmpdir(), 'swy-h5-e2e-'));
   const vault = new Vault({ path: join(home, 'vault.json') });
   await vault.init({ passphrase: PASS });
-  await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+  await vault.add({
+    kind: 'ssh-key',
+    label: 'lab-key',
+    value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  });
   await vault.lock();
   writeFileSync(join(home, 'inventory.yaml'), stringify(lab.inventory));
-  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), { candidates: async () => lab?.lab.hosts.map((h) => ({ host: h.address, port: h.port })) ?? [] });
+  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
+    candidates: async () => lab?.lab.hosts.map((h) => ({ host: h.address, port: h.port })) ?? [],
+  });
   await kh.importKnownHosts(lab.lab.knownHostsPath);
   mkdirSync(shots, { recursive: true });
-  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], { env: { ...process.env, SWITCHYARD_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
     createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
 import { Vault } from '../../core/node/vault/vault';
-import { IMAGES, inventoryOf, inventoryYaml, paramsOf, readLab, resetAndSeed, sha256Of } from '../integration/support/migration-lab';
+import {
+  IMAGES,
+  inventoryOf,
+  inventoryYaml,
+  paramsOf,
+  readLab,
+  resetAndSeed,
+  sha256Of,
+} from '../integration/support/migration-lab';
 
 const lab = readLab();
 const PASS = 'wizard e2e passphrase';
@@ -30,13 +38,22 @@ test.beforeAll(async () => {
   const home = mkdtempSync(join(tmpdir(), 'swy-h6-e2e-'));
   const vault = new Vault({ path: join(home, 'vault.json') });
   await vault.init({ passphrase: PASS });
-  await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+  await vault.add({
+    kind: 'ssh-key',
+    label: 'lab-key',
+    value: readFileSync(lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  });
   await vault.lock();
   writeFileSync(join(home, 'inventory.yaml'), inventoryYaml(inventoryOf(lab)));
-  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), { candidates: () => Promise.resolve(lab.hosts.map((h) => ({ host: h.address, port: h.port }))) });
+  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
+    candidates: () => Promise.resolve(lab.hosts.map((h) => ({ host: h.address, port: h.port }))),
+  });
   await kh.importKnownHosts(lab.knownHostsPath);
   mkdirSync(shots, { recursive: true });
-  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], { env: { ...process.env, SWITCHYARD_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
     createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {

@@ -54,7 +54,9 @@ describe('switchyard vault + exec', () => {
     const added = cli(['vault', 'add', '--kind', 'ssh-key', '--label', 'box-key', '--file', join(home, 'key')]);
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(/SHA256:/);
-    expect(cli(['vault', 'add', '--kind', 'password', '--label', 'box-pw', '--value-stdin'], {}, `${lab.password}\n`).code).toBe(0);
+    expect(
+      cli(['vault', 'add', '--kind', 'password', '--label', 'box-pw', '--value-stdin'], {}, `${lab.password}\n`).code,
+    ).toBe(0);
     const list = cli(['vault', 'list', '--json']);
     expect(JSON.parse(list.stdout).map((m: { label: string }) => m.label)).toEqual(['box-key', 'box-pw']);
     expect(list.stdout).not.toContain(lab.password);
@@ -73,7 +75,19 @@ describe('switchyard vault + exec', () => {
 
   it('runs argv, streams output and exits with the remote exit code', () => {
     const fp = lab.sshd.cli?.fingerprint ?? '';
-    const r = cli(['exec', '--host', 'box', '--accept-host-key', fp, '--', 'sh', '-c', 'echo "out $1"; echo err >&2; exit 7', 'sh', 'a b;c']);
+    const r = cli([
+      'exec',
+      '--host',
+      'box',
+      '--accept-host-key',
+      fp,
+      '--',
+      'sh',
+      '-c',
+      'echo "out $1"; echo err >&2; exit 7',
+      'sh',
+      'a b;c',
+    ]);
     expect(r).toMatchObject({ code: 7, stdout: 'out a b;c\n' });
     expect(r.stderr).toContain('err');
     expect(cli(['exec', '--host', 'box-pw', '--', 'id', '-un'])).toMatchObject({ code: 0, stdout: `${lab.user}\n` });
@@ -86,7 +100,10 @@ describe('switchyard vault + exec', () => {
 
   it('names file, line and field for a broken inventory', () => {
     const bad = join(home, 'bad.yaml');
-    writeFileSync(bad, 'version: 1\nhosts:\n  - id: box\n    address: 1.2.3.4\n    user: u\n    port: seventy\n    auth: { method: agent }\n');
+    writeFileSync(
+      bad,
+      'version: 1\nhosts:\n  - id: box\n    address: 1.2.3.4\n    user: u\n    port: seventy\n    auth: { method: agent }\n',
+    );
     const r = cli(['exec', '--host', 'box', '--inventory', bad, '--', 'true']);
     expect(r.code).toBe(255);
     expect(r.stderr).toContain(`${bad}:6 (hosts[0].port)`);

@@ -36,7 +36,10 @@ describe.skipIf(!dir)('images on the real lab', () => {
   const storesOf = async (id: string): Promise<string[]> => {
     const s = await osCli(['image', 'show', id]);
     const props = (s['properties'] ?? {}) as Record<string, unknown>;
-    return String(props['stores'] ?? s['stores'] ?? '').split(',').filter((x) => x !== '').sort();
+    return String(props['stores'] ?? s['stores'] ?? '')
+      .split(',')
+      .filter((x) => x !== '')
+      .sort();
   };
   const rbd = async (site: string, ...args: string[]): Promise<string> => {
     const c = lab.lab.clusters.find((x) => x.name === site);
@@ -47,7 +50,11 @@ describe.skipIf(!dir)('images on the real lab', () => {
   };
   /** Independent check: the object and its protected @snap in that cluster. */
   const rbdHas = async (site: string, id: string): Promise<string> => {
-    const rows = JSON.parse(await rbd(site, 'ls', '-l', 'images', '--format', 'json')) as { image: string; snapshot?: string; protected?: string }[];
+    const rows = JSON.parse(await rbd(site, 'ls', '-l', 'images', '--format', 'json')) as {
+      image: string;
+      snapshot?: string;
+      protected?: string;
+    }[];
     const mine = rows.filter((r) => r.image === id);
     if (mine.length === 0) return 'absent';
     return mine.some((r) => r.snapshot === 'snap' && r.protected === 'true') ? 'object+protected-snap' : 'object-only';
@@ -61,9 +68,17 @@ describe.skipIf(!dir)('images on the real lab', () => {
     }
     return snap;
   };
-  const run = async (id: string, params: unknown, confirmations?: Record<string, string>): Promise<RunState> => wiz.start(id, params, confirmations ? { confirmations } : {});
+  const run = async (id: string, params: unknown, confirmations?: Record<string, string>): Promise<RunState> =>
+    wiz.start(id, params, confirmations ? { confirmations } : {});
   const importRaw = async (name: string, stores: string[]): Promise<string> => {
-    const st = await run('images-import', { name, diskFormat: 'raw', sourcePath: RAW, stores, allStoresMustSucceed: true, pollSec: 1 });
+    const st = await run('images-import', {
+      name,
+      diskFormat: 'raw',
+      sourcePath: RAW,
+      stores,
+      allStoresMustSucceed: true,
+      pollSec: 1,
+    });
     expect(st.status, st.lastMessage).toBe('succeeded');
     const id = wiz.detail(st.runId).state.facts['imageId'];
     expect(typeof id).toBe('string');
@@ -73,10 +88,17 @@ describe.skipIf(!dir)('images on the real lab', () => {
 
   beforeAll(async () => {
     lab = await openTopologyLab(dir ?? '');
-    const osj = JSON.parse((await import('node:fs')).readFileSync(join(dir ?? '', 'openstack.json'), 'utf8')) as { client: { openrc: string } };
+    const osj = JSON.parse((await import('node:fs')).readFileSync(join(dir ?? '', 'openstack.json'), 'utf8')) as {
+      client: { openrc: string };
+    };
     openrc = osj.client.openrc;
     const home = mkdtempSync(join(tmpdir(), 'swy-h8-wiz-'));
-    wiz = new WizardService({ home, runner: lab.pool, operator: 'test', inventory: () => Promise.resolve(lab.inventory) });
+    wiz = new WizardService({
+      home,
+      runner: lab.pool,
+      operator: 'test',
+      inventory: () => Promise.resolve(lab.inventory),
+    });
     svc = new ImagesService({ runner: lab.pool, inventory: () => Promise.resolve(lab.inventory) });
     // 16 MiB raw disk: an MBR boot signature, random data; and the same converted to qcow2 (planted as raw below).
     const mk = await ctl([
@@ -96,8 +118,13 @@ describe.skipIf(!dir)('images on the real lab', () => {
     await ctl(['rm', '-f', RAW, QCOW]).catch(() => null);
     // Independently: nothing of ours is left in either cluster.
     for (const site of ['site-a', 'site-b']) {
-      const rows = JSON.parse(await rbd(site, 'ls', '-l', 'images', '--format', 'json').catch(() => '[]')) as { image: string }[];
-      expect(rows.filter((r) => created.includes(r.image)), `${site} images left`).toEqual([]);
+      const rows = JSON.parse(await rbd(site, 'ls', '-l', 'images', '--format', 'json').catch(() => '[]')) as {
+        image: string;
+      }[];
+      expect(
+        rows.filter((r) => created.includes(r.image)),
+        `${site} images left`,
+      ).toEqual([]);
     }
     wiz?.close();
     lab?.close();
@@ -114,14 +141,21 @@ describe.skipIf(!dir)('images on the real lab', () => {
     expect(row?.cells['central']).toMatchObject({ state: 'present', data: 'ok' });
     expect(row?.cells['dcn0']).toMatchObject({ state: 'present', data: 'ok' });
     expect(row?.cells['dcn1']).toMatchObject({ state: 'absent', data: 'file-store' });
-    console.log(`matrix: ${snap.matrix.rows.length} images × ${snap.matrix.stores.length} stores in ${snap.durationMs} ms, ${snap.commands} remote commands`);
+    console.log(
+      `matrix: ${snap.matrix.rows.length} images × ${snap.matrix.stores.length} stores in ${snap.durationMs} ms, ${snap.commands} remote commands`,
+    );
   }, 300_000);
 
   it('copies to dcn0 and dcn1 with copy-image, then refuses a store delete while a clone exists, accepts it after', async () => {
     const id = await importRaw(`${tag}-copy`, ['central']);
     expect(await rbdHas('site-b', id)).toBe('absent');
     const t0 = Date.now();
-    const st = await run('images-copy', { images: [id], stores: ['dcn0', 'dcn1'], allStoresMustSucceed: false, pollSec: 1 });
+    const st = await run('images-copy', {
+      images: [id],
+      stores: ['dcn0', 'dcn1'],
+      allStoresMustSucceed: false,
+      pollSec: 1,
+    });
     expect(st.status, st.lastMessage).toBe('succeeded');
     console.log(`copy-image 16 MiB to dcn0+dcn1: ${Date.now() - t0} ms`);
     const d = wiz.detail(st.runId);
@@ -134,7 +168,11 @@ describe.skipIf(!dir)('images on the real lab', () => {
     await rbd('site-b', 'clone', `images/${id}@snap`, `vms/${tag}-clone`);
     const m = await observe();
     expect(m.matrix.rows.find((r) => r.id === id)?.cells['dcn0']?.clones).toBe(1);
-    expect(m.usage.find((u) => u.site === 'site-b')?.clones.some((c) => c.name === `${tag}-clone` && c.parentStore === 'dcn0')).toBe(true);
+    expect(
+      m.usage
+        .find((u) => u.site === 'site-b')
+        ?.clones.some((c) => c.name === `${tag}-clone` && c.parentStore === 'dcn0'),
+    ).toBe(true);
     const refused = await run('images-delete-store', { image: id, store: 'dcn0' }, { 'delete-from-store': 'dcn0' });
     expect(refused.status).toBe('failed');
     expect(refused.lastMessage).toMatch(/no clones in site-b/);
@@ -154,7 +192,7 @@ describe.skipIf(!dir)('images on the real lab', () => {
     expect(await rbdHas('site-a', id)).toBe('object+protected-snap');
   }, 600_000);
 
-  it('deactivates and reactivates; copy-image of a deactivated image is refused with Glance\'s words', async () => {
+  it("deactivates and reactivates; copy-image of a deactivated image is refused with Glance's words", async () => {
     const id = created[0] ?? '';
     const d = await run('images-activation', { image: id, action: 'deactivate' });
     expect(d.status, d.lastMessage).toBe('succeeded');
@@ -168,10 +206,28 @@ describe.skipIf(!dir)('images on the real lab', () => {
   }, 300_000);
 
   it('a qcow2 file declared raw: the import wizard refuses it; planted anyway, the format check flags it', async () => {
-    const st = await run('images-import', { name: `${tag}-bad`, diskFormat: 'raw', sourcePath: QCOW, stores: ['central'], allStoresMustSucceed: true });
+    const st = await run('images-import', {
+      name: `${tag}-bad`,
+      diskFormat: 'raw',
+      sourcePath: QCOW,
+      stores: ['central'],
+      allStoresMustSucceed: true,
+    });
     expect(st.status).toBe('failed');
     expect(JSON.stringify(wiz.detail(st.runId).records)).toContain('declared raw but the file is qcow2');
-    const planted = await svc.op({ op: 'create-import', name: `${tag}-bad`, diskFormat: 'raw', containerFormat: 'bare', sourcePath: QCOW, stores: ['central'], allStoresMustSucceed: true }, lab.pool, lab.inventory);
+    const planted = await svc.op(
+      {
+        op: 'create-import',
+        name: `${tag}-bad`,
+        diskFormat: 'raw',
+        containerFormat: 'bare',
+        sourcePath: QCOW,
+        stores: ['central'],
+        allStoresMustSucceed: true,
+      },
+      lab.pool,
+      lab.inventory,
+    );
     const id = (planted.result as { id: string }).id;
     created.push(id);
     expect(planted.ok, planted.message ?? '').toBe(true);
@@ -189,7 +245,15 @@ describe.skipIf(!dir)('images on the real lab', () => {
     expect(good?.format).toMatchObject({ detected: 'raw', mislabelled: false });
     // Independently: the first bytes of the RBD object are the qcow2 magic.
     const c = lab.lab.clusters.find((x) => x.name === 'site-a');
-    const head = await lab.onSite('site-a', ['sh', '-c', 'rbd --conf "$1" --keyring "$2" export --no-progress "$3" - | head -c 4 | od -An -tx1', 'sh', c?.confPath ?? '', c?.keyringPath ?? '', `images/${id}@snap`]);
+    const head = await lab.onSite('site-a', [
+      'sh',
+      '-c',
+      'rbd --conf "$1" --keyring "$2" export --no-progress "$3" - | head -c 4 | od -An -tx1',
+      'sh',
+      c?.confPath ?? '',
+      c?.keyringPath ?? '',
+      `images/${id}@snap`,
+    ]);
     expect(head.stdout.replace(/\s/g, '')).toBe('514649fb');
   }, 300_000);
 });

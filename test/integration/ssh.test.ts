@@ -39,11 +39,27 @@ function hosts(): Record<string, Host> {
   return {
     target: { ...base, id: 'target', address: TARGET, auth: { method: 'key', keyRef: 'lab-key' } },
     'target-enc': { ...base, id: 'target-enc', address: TARGET, auth: { method: 'key', keyRef: 'lab-key-enc' } },
-    'target-pw': { ...base, id: 'target-pw', address: TARGET, auth: { method: 'password', passwordRef: 'lab-password' } },
+    'target-pw': {
+      ...base,
+      id: 'target-pw',
+      address: TARGET,
+      auth: { method: 'password', passwordRef: 'lab-password' },
+    },
     'target-agent': { ...base, id: 'target-agent', address: TARGET, auth: { method: 'agent', socket: agentSocket } },
-    'target-kbd': { ...base, id: 'target-kbd', address: TARGET, auth: { method: 'keyboard-interactive', passwordRef: 'lab-password' } },
+    'target-kbd': {
+      ...base,
+      id: 'target-kbd',
+      address: TARGET,
+      auth: { method: 'keyboard-interactive', passwordRef: 'lab-password' },
+    },
     jump: { ...base, id: 'jump', address: JUMP, auth: { method: 'key', keyRef: 'lab-key' } },
-    'via-jump': { ...base, id: 'via-jump', address: TARGET, jump: 'jump', auth: { method: 'password', passwordRef: 'lab-password' } },
+    'via-jump': {
+      ...base,
+      id: 'via-jump',
+      address: TARGET,
+      jump: 'jump',
+      auth: { method: 'password', passwordRef: 'lab-password' },
+    },
     dead: { ...base, id: 'dead', address: DEAD, auth: { method: 'key', keyRef: 'lab-key' } },
     silent: { ...base, id: 'silent', address: SILENT, auth: { method: 'key', keyRef: 'lab-key' } },
     loop1: { ...base, id: 'loop1', address: TARGET, jump: 'loop2', auth: { method: 'key', keyRef: 'lab-key' } },
@@ -51,7 +67,10 @@ function hosts(): Record<string, Host> {
   };
 }
 
-function makePool(knownHosts: KnownHostsStore, extra: { connectTimeoutMs?: number; maxChannels?: number } = {}): SshPool {
+function makePool(
+  knownHosts: KnownHostsStore,
+  extra: { connectTimeoutMs?: number; maxChannels?: number } = {},
+): SshPool {
   const table = hosts();
   return new SshPool({
     inventory: { getHost: (id) => table[id] },
@@ -96,7 +115,10 @@ beforeAll(async () => {
   const out = execFileSync('ssh-agent', ['-s', '-a', agentSocket], { encoding: 'utf8' });
   agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1] ?? 0);
   writeFileSync(join(dir, 'agent_key'), lab.key, { mode: 0o600 });
-  execFileSync('ssh-add', ['-q', join(dir, 'agent_key')], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: 'ignore' });
+  execFileSync('ssh-add', ['-q', join(dir, 'agent_key')], {
+    env: { ...process.env, SSH_AUTH_SOCK: agentSocket },
+    stdio: 'ignore',
+  });
   rmSync(join(dir, 'agent_key'));
   store = new KnownHostsStore(join(dir, 'known_hosts.json'));
   pool = makePool(store);
@@ -118,7 +140,9 @@ describe('host keys', () => {
     questions.length = 0;
     const err = await errorOf(pool.run('target', ['true']));
     expect(err.code).toBe('host-key-rejected');
-    expect(questions).toEqual([{ hostId: 'target', host: TARGET, port: 22, keyType: 'ssh-ed25519', fingerprint: lab.sshd.target?.fingerprint }]);
+    expect(questions).toEqual([
+      { hostId: 'target', host: TARGET, port: 22, keyType: 'ssh-ed25519', fingerprint: lab.sshd.target?.fingerprint },
+    ]);
     expect(await store.list()).toEqual([]);
     acceptKeys = true;
     const r = await pool.run('target', ['true']);
@@ -157,7 +181,14 @@ describe('exec', () => {
     const r = await pool.run('target', ['sh', '-c', 'echo first; echo oops >&2; sleep 0.4; echo second; exit 3'], {
       onStdout: (s) => chunks.push({ t: Date.now() - t0, s }),
     });
-    expect(r).toMatchObject({ exitCode: 3, signal: null, stdout: 'first\nsecond\n', stderr: 'oops\n', timedOut: false, truncated: false });
+    expect(r).toMatchObject({
+      exitCode: 3,
+      signal: null,
+      stdout: 'first\nsecond\n',
+      stderr: 'oops\n',
+      timedOut: false,
+      truncated: false,
+    });
     expect(chunks[0]?.s).toBe('first\n');
     // The first line arrived while the command was still sleeping.
     expect(r.durationMs - (chunks[0]?.t ?? 0)).toBeGreaterThan(250);
@@ -206,7 +237,29 @@ describe('exec', () => {
 
   it('delivers hostile argv elements byte for byte', async () => {
     const marker = join(dir, 'pwned');
-    const hostile = [`$(touch ${marker})`, `\`touch ${marker}\``, 'a;touch x', 'a|b', 'a && b', 'line1\nline2', '"double"', "it's", "'", '-rf', '--help', '', 'ünïcødé ☃ 日本', '  spaces  ', '*', '$HOME', '\\', '${PATH}', '>out', '#comment', '\t'];
+    const hostile = [
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      'a;touch x',
+      'a|b',
+      'a && b',
+      'line1\nline2',
+      '"double"',
+      "it's",
+      "'",
+      '-rf',
+      '--help',
+      '',
+      'ünïcødé ☃ 日本',
+      '  spaces  ',
+      '*',
+      '$HOME',
+      '\\',
+      '${PATH}',
+      '>out',
+      '#comment',
+      '\t',
+    ];
     const r = await pool.run('target', ['printf', '%s\\0', ...hostile]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\0').slice(0, -1)).toEqual(hostile);
@@ -241,7 +294,9 @@ describe('exec', () => {
   it('retries channels refused by MaxSessions instead of failing', async () => {
     // 20 in flight on one connection is past OpenSSH's MaxSessions 10: opens fail and are retried.
     const wide = makePool(store, { maxChannels: 20 });
-    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => wide.run('target', ['sh', '-c', `sleep 0.2; echo ${i}`])));
+    const rs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => wide.run('target', ['sh', '-c', `sleep 0.2; echo ${i}`])),
+    );
     wide.close();
     expect(rs.filter((r) => r.exitCode === 0)).toHaveLength(40);
   });
@@ -253,7 +308,8 @@ describe('exec', () => {
 
 describe('auth and routes', () => {
   it('authenticates with password, keyboard-interactive, an encrypted key and the agent', async () => {
-    for (const id of ['target-pw', 'target-kbd', 'target-enc', 'target-agent']) expect(await pool.run(id, ['id', '-un'])).toMatchObject({ exitCode: 0, stdout: `${lab.user}\n` });
+    for (const id of ['target-pw', 'target-kbd', 'target-enc', 'target-agent'])
+      expect(await pool.run(id, ['id', '-un'])).toMatchObject({ exitCode: 0, stdout: `${lab.user}\n` });
     const log = lab.readLog('target');
     expect(log).toMatch(/Accepted password for swyit/);
     expect(log).toMatch(/Accepted keyboard-interactive\/pam for swyit/);
@@ -328,10 +384,19 @@ describe('shell command and tunnels', () => {
 describe('audit', () => {
   it('records every command with secrets redacted', async () => {
     const cephx = 'AQBzWxxjAAAAABAAlF0G2ZaBqN9wQkKsC1f6Ew==';
-    await pool.run('target', ['sh', '-c', `echo key = ${cephx}; echo extra-secret-123; echo "$1" >&2`, 'sh', lab.password], { redact: ['extra-secret-123'], origin: 'it' });
+    await pool.run(
+      'target',
+      ['sh', '-c', `echo key = ${cephx}; echo extra-secret-123; echo "$1" >&2`, 'sh', lab.password],
+      { redact: ['extra-secret-123'], origin: 'it' },
+    );
     await audit.close();
     const text = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
-    const entries = text.trim().split('\n').map((l) => JSON.parse(l) as { hostId: string; origin: string; error?: string; timedOut: boolean; argv: string[] });
+    const entries = text
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { hostId: string; origin: string; error?: string; timedOut: boolean; argv: string[] },
+      );
     expect(text).not.toContain(cephx);
     expect(text).not.toContain('extra-secret-123');
     expect(text).not.toContain(lab.password);

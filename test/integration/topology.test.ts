@@ -102,7 +102,14 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     await rbd('site-a', 'create', '--size', '8M', `images/${tag}-parent`);
     await rbd('site-a', 'snap', 'create', '--no-progress', `images/${tag}-parent@s`);
     await rbd('site-a', 'snap', 'protect', `images/${tag}-parent@s`);
-    await rbd('site-a', 'clone', '--image-feature', 'layering,exclusive-lock,journaling', `images/${tag}-parent@s`, `vms/${tag}-clone`);
+    await rbd(
+      'site-a',
+      'clone',
+      '--image-feature',
+      'layering,exclusive-lock,journaling',
+      `images/${tag}-parent@s`,
+      `vms/${tag}-clone`,
+    );
     await rbd('site-a', 'create', '--size', '8M', '--image-feature', 'layering', `vms/${tag}-plain`);
     const { fs } = await scan();
     const clone = fs.find((f) => f.rule === 'clone-parent-not-mirrored' && f.evidence['image'] === `vms/${tag}-clone`);
@@ -115,7 +122,9 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     await rbd('site-a', 'feature', 'enable', `vms/${tag}-plain`, 'exclusive-lock');
     await rbd('site-a', 'feature', 'enable', `vms/${tag}-plain`, 'journaling');
     const after = await scan();
-    expect(after.fs.find((f) => f.rule === 'pool-image-without-journaling' && f.subject === `site-a/vms/${tag}-plain`)).toBeUndefined();
+    expect(
+      after.fs.find((f) => f.rule === 'pool-image-without-journaling' && f.subject === `site-a/vms/${tag}-plain`),
+    ).toBeUndefined();
   });
 
   it('split-brain by force-promote + demote, then resync repairs it', async () => {
@@ -125,13 +134,19 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     await until('site-b replaying', 150_000, async () => {
       const { m } = await scan();
       const n = m.images.find((i) => i.name === `${tag}-sb`);
-      return n?.sides.find((s) => s.cluster === 'site-b' && s.source === 'local')?.status === 'replaying' ? n : undefined;
+      return n?.sides.find((s) => s.cluster === 'site-b' && s.source === 'local')?.status === 'replaying'
+        ? n
+        : undefined;
     });
     await rbd('site-b', 'mirror', 'image', 'promote', '--force', img);
-    const both = await until('primary-both', 120_000, async () => (await scan()).fs.find((f) => f.rule === 'primary-both' && f.subject.includes('gid:')));
+    const both = await until('primary-both', 120_000, async () =>
+      (await scan()).fs.find((f) => f.rule === 'primary-both' && f.subject.includes('gid:')),
+    );
     expect(JSON.stringify(both.evidence)).toContain('local image is primary');
     await rbd('site-a', 'mirror', 'image', 'demote', img);
-    const sb = await until('split-brain', 150_000, async () => (await scan()).fs.find((f) => f.rule === 'split-brain' && JSON.stringify(f.evidence).includes(`${tag}-sb`)));
+    const sb = await until('split-brain', 150_000, async () =>
+      (await scan()).fs.find((f) => f.rule === 'split-brain' && JSON.stringify(f.evidence).includes(`${tag}-sb`)),
+    );
     expect(sb.severity).toBe('error');
     expect(sb.cluster).toBe('site-a');
     expect(JSON.stringify(sb.evidence)).toMatch(/split-brain/);
@@ -139,14 +154,23 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     await rbd('site-a', 'mirror', 'image', 'resync', img);
     await until('split-brain gone', 180_000, async () => {
       const { fs } = await scan();
-      return fs.some((f) => (f.rule === 'split-brain' || f.rule === 'primary-both') && JSON.stringify(f.evidence).includes(`${tag}-sb`)) ? undefined : true;
+      return fs.some(
+        (f) =>
+          (f.rule === 'split-brain' || f.rule === 'primary-both') && JSON.stringify(f.evidence).includes(`${tag}-sb`),
+      )
+        ? undefined
+        : true;
     });
   });
 
   it('stopped rbd-mirror → daemon finding on that site; gone after restart', async () => {
     await lab.labSh('fault', 'stop-mirror', 'site-b');
     const f = await until('daemon finding', 240_000, async () =>
-      (await scan()).fs.find((x) => (x.rule === 'daemon-missing' || x.rule === 'daemon-stale' || x.rule === 'daemon-unhealthy') && x.cluster === 'site-b'),
+      (await scan()).fs.find(
+        (x) =>
+          (x.rule === 'daemon-missing' || x.rule === 'daemon-stale' || x.rule === 'daemon-unhealthy') &&
+          x.cluster === 'site-b',
+      ),
     );
     expect(['daemon-missing', 'daemon-stale', 'daemon-unhealthy']).toContain(f.rule);
     expect(JSON.stringify(f.evidence)).toMatch(/daemon/i);
@@ -172,7 +196,9 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     // site-b's side is still shown, as site-a last saw it.
     expect(m.images.some((i) => i.sides.some((s) => s.cluster === 'site-b' && s.source === 'peer-view'))).toBe(true);
     await lab.labSh('fault', 'start-site', 'site-b');
-    await until('site-b back', 180_000, async () => ((await scan()).m.sites.every((s) => s.reachable) ? true : undefined));
+    await until('site-b back', 180_000, async () =>
+      (await scan()).m.sites.every((s) => s.reachable) ? true : undefined,
+    );
   });
 
   it('switchyard health CLI: vault-held key, known hosts imported, JSON, exit 1 on errors', async () => {
@@ -181,14 +207,34 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     const pass = 'integration-passphrase';
     await vault.init({ passphrase: pass });
     const { readFileSync } = await import('node:fs');
-    await vault.add({ kind: 'ssh-key', label: 'lab-key', value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8') });
+    await vault.add({
+      kind: 'ssh-key',
+      label: 'lab-key',
+      value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+    });
     await vault.lock();
     const invPath = join(home, 'inventory.yaml');
     writeFileSync(invPath, stringify(lab.inventory));
-    const r = await run('node', [join(__dirname, '..', '..', 'bin', 'switchyard.mjs'), 'health', '--inventory', invPath, '--home', home, '--known-hosts', lab.lab.knownHostsPath, '--openstack', 'off', '--json'], {
-      env: { ...process.env, SWITCHYARD_VAULT_PASSPHRASE: pass },
-      maxBuffer: 64 * 1024 * 1024,
-    }).then(
+    const r = await run(
+      'node',
+      [
+        join(__dirname, '..', '..', 'bin', 'switchyard.mjs'),
+        'health',
+        '--inventory',
+        invPath,
+        '--home',
+        home,
+        '--known-hosts',
+        lab.lab.knownHostsPath,
+        '--openstack',
+        'off',
+        '--json',
+      ],
+      {
+        env: { ...process.env, SWITCHYARD_VAULT_PASSPHRASE: pass },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    ).then(
       (x) => ({ code: 0, stdout: x.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );

@@ -74,11 +74,29 @@ function timeout(t: CephTarget): string {
 /** `ceph` prefix with connection options and all three timeouts. */
 export function cephBase(t: CephTarget): string[] {
   const s = timeout(t);
-  return [...sudo(t), 'ceph', ...connectionArgs(t), '--connect-timeout', s, '--client-mount-timeout', s, '--rados-mon-op-timeout', s];
+  return [
+    ...sudo(t),
+    'ceph',
+    ...connectionArgs(t),
+    '--connect-timeout',
+    s,
+    '--client-mount-timeout',
+    s,
+    '--rados-mon-op-timeout',
+    s,
+  ];
 }
 
 export const cephStatus = (t: CephTarget): string[] => [...cephBase(t), 'status', '--format', 'json'];
-export const cephOsdPoolLsDetail = (t: CephTarget): string[] => [...cephBase(t), 'osd', 'pool', 'ls', 'detail', '--format', 'json'];
+export const cephOsdPoolLsDetail = (t: CephTarget): string[] => [
+  ...cephBase(t),
+  'osd',
+  'pool',
+  'ls',
+  'detail',
+  '--format',
+  'json',
+];
 export const cephDf = (t: CephTarget): string[] => [...cephBase(t), 'df', '--format', 'json'];
 export const cephHealthDetail = (t: CephTarget): string[] => [...cephBase(t), 'health', 'detail', '--format', 'json'];
 export const cephServiceDump = (t: CephTarget): string[] => [...cephBase(t), 'service', 'dump', '--format', 'json'];

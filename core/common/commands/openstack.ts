@@ -27,8 +27,10 @@ function cli(role: OpenstackRole, args: string[]): string[] {
 }
 
 export const osImageListLong = (role: OpenstackRole): string[] => cli(role, ['image', 'list', '--long']);
-export const osVolumeListLong = (role: OpenstackRole): string[] => cli(role, ['volume', 'list', '--long', '--all-projects']);
-export const osServerListLong = (role: OpenstackRole): string[] => cli(role, ['server', 'list', '--long', '--all-projects']);
+export const osVolumeListLong = (role: OpenstackRole): string[] =>
+  cli(role, ['volume', 'list', '--long', '--all-projects']);
+export const osServerListLong = (role: OpenstackRole): string[] =>
+  cli(role, ['server', 'list', '--long', '--all-projects']);
 export const osImageShow = (role: OpenstackRole, id: string): string[] => cli(role, ['image', 'show', checkUuid(id)]);
 export const osVolumeShow = (role: OpenstackRole, id: string): string[] => cli(role, ['volume', 'show', checkUuid(id)]);
 export const osServerShow = (role: OpenstackRole, id: string): string[] => cli(role, ['server', 'show', checkUuid(id)]);
@@ -46,7 +48,8 @@ export function checkUuid(id: string): string {
  */
 export function osRestInventory(role: OpenstackRole, opts: { passwordOnStdin?: boolean } = {}): string[] {
   const argv = ['python3', '-c', OS_REST_SCRIPT, role.cloud ?? '', opts.passwordOnStdin ? 'password-on-stdin' : ''];
-  if (role.openrc && !role.cloud) return ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv];
+  if (role.openrc && !role.cloud)
+    return ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv];
   return argv;
 }
 

@@ -27,7 +27,22 @@ function unquote(line: string): string[] {
   return out;
 }
 
-const hostile = ['$(touch /tmp/x)', '`id`', 'a;b', 'a|b', 'line1\nline2', `"double"`, "it's", '-rf', '', 'ünïcødé ☃', '  spaces  ', '*', '$HOME', '\\'];
+const hostile = [
+  '$(touch /tmp/x)',
+  '`id`',
+  'a;b',
+  'a|b',
+  'line1\nline2',
+  `"double"`,
+  "it's",
+  '-rf',
+  '',
+  'ünïcødé ☃',
+  '  spaces  ',
+  '*',
+  '$HOME',
+  '\\',
+];
 
 describe('quoteArgv', () => {
   it('round-trips hostile elements byte for byte', () => {

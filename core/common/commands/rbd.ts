@@ -2,7 +2,14 @@
  * argv builders for the `rbd` CLI. Always JSON output, always the mount/mon-op/osd-op timeouts (rbd has no
  * --connect-timeout: it fails "unrecognised option"). Pool, image and snapshot names go through the validators.
  */
-import { connectionArgs, DEFAULT_CEPH_TIMEOUT_SEC, validateImageName, validatePoolName, validateSnapName, type CephTarget } from './ceph';
+import {
+  connectionArgs,
+  DEFAULT_CEPH_TIMEOUT_SEC,
+  validateImageName,
+  validatePoolName,
+  validateSnapName,
+  type CephTarget,
+} from './ceph';
 
 export function rbdBase(t: CephTarget): string[] {
   const s = String(Math.max(1, Math.round(t.timeoutSec ?? DEFAULT_CEPH_TIMEOUT_SEC)));
@@ -51,8 +58,19 @@ export const rbdMirrorPoolInfo = (t: CephTarget, pool: string): string[] => [
   '--all',
   ...json,
 ];
-export const rbdLsLong = (t: CephTarget, pool: string): string[] => [...rbdBase(t), 'ls', '-l', validatePoolName(pool), ...json];
-export const rbdInfo = (t: CephTarget, pool: string, image: string): string[] => [...rbdBase(t), 'info', spec(pool, image), ...json];
+export const rbdLsLong = (t: CephTarget, pool: string): string[] => [
+  ...rbdBase(t),
+  'ls',
+  '-l',
+  validatePoolName(pool),
+  ...json,
+];
+export const rbdInfo = (t: CephTarget, pool: string, image: string): string[] => [
+  ...rbdBase(t),
+  'info',
+  spec(pool, image),
+  ...json,
+];
 export const rbdMirrorImageStatus = (t: CephTarget, pool: string, image: string): string[] => [
   ...rbdBase(t),
   'mirror',
@@ -81,8 +99,20 @@ export const rbdMirrorSnapshotScheduleStatus = (t: CephTarget, pool: string): st
 ];
 
 /** Change commands, only ever suggested in findings (the operator runs them in a terminal). */
-export const rbdMirrorImageResync = (t: CephTarget, pool: string, image: string): string[] => [...rbdBase(t), 'mirror', 'image', 'resync', spec(pool, image)];
-export const rbdMirrorImageDemote = (t: CephTarget, pool: string, image: string): string[] => [...rbdBase(t), 'mirror', 'image', 'demote', spec(pool, image)];
+export const rbdMirrorImageResync = (t: CephTarget, pool: string, image: string): string[] => [
+  ...rbdBase(t),
+  'mirror',
+  'image',
+  'resync',
+  spec(pool, image),
+];
+export const rbdMirrorImageDemote = (t: CephTarget, pool: string, image: string): string[] => [
+  ...rbdBase(t),
+  'mirror',
+  'image',
+  'demote',
+  spec(pool, image),
+];
 export const rbdMirrorImagePromote = (t: CephTarget, pool: string, image: string, force = false): string[] => [
   ...rbdBase(t),
   'mirror',
@@ -91,5 +121,12 @@ export const rbdMirrorImagePromote = (t: CephTarget, pool: string, image: string
   ...(force ? ['--force'] : []),
   spec(pool, image),
 ];
-export const rbdMirrorImageSnapshot = (t: CephTarget, pool: string, image: string): string[] => [...rbdBase(t), 'mirror', 'image', 'snapshot', spec(pool, image)];
-export const rbdParentSpec = (pool: string, image: string, snap: string): string => `${spec(pool, image)}@${validateSnapName(snap)}`;
+export const rbdMirrorImageSnapshot = (t: CephTarget, pool: string, image: string): string[] => [
+  ...rbdBase(t),
+  'mirror',
+  'image',
+  'snapshot',
+  spec(pool, image),
+];
+export const rbdParentSpec = (pool: string, image: string, snap: string): string =>
+  `${spec(pool, image)}@${validateSnapName(snap)}`;

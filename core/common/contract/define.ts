@@ -74,7 +74,9 @@ export class ApiErrorException extends Error {
     if (options?.detail) this.detail = options.detail;
   }
   toApiError(): ApiError {
-    return this.detail ? { code: this.code, message: this.message, detail: this.detail } : { code: this.code, message: this.message };
+    return this.detail
+      ? { code: this.code, message: this.message, detail: this.detail }
+      : { code: this.code, message: this.message };
   }
 }
 

@@ -95,7 +95,9 @@ export const appDomain = {
 
 export const vaultDomain = {
   status: method<VaultStatus>()(z.tuple([])),
-  init: method<VaultStatus>()(z.tuple([z.object({ passphrase: z.string().min(8), useKeychain: z.boolean().optional() })])),
+  init: method<VaultStatus>()(
+    z.tuple([z.object({ passphrase: z.string().min(8), useKeychain: z.boolean().optional() })]),
+  ),
   unlock: method<VaultStatus>()(z.tuple([z.object({ passphrase: z.string().min(1) })])),
   lock: method<VaultStatus>()(z.tuple([])),
   list: method<SecretMeta[]>()(z.tuple([])),
@@ -134,15 +136,30 @@ export const hostKeysDomain = {
 
 export const sshDomain = {
   exec: method<ExecResult>()(
-    z.tuple([z.object({ hostId: id, argv: z.array(z.string()).min(1), timeoutMs: z.number().int().positive().max(3_600_000).optional() })]),
+    z.tuple([
+      z.object({
+        hostId: id,
+        argv: z.array(z.string()).min(1),
+        timeoutMs: z.number().int().positive().max(3_600_000).optional(),
+      }),
+    ]),
   ),
   /** Connects (asking for the host key if needed) and runs `true`; reports latency. */
-  test: method<{ hostId: string; ok: boolean; latencyMs: number; error?: string }>()(z.tuple([z.object({ hostId: id })])),
+  test: method<{ hostId: string; ok: boolean; latencyMs: number; error?: string }>()(
+    z.tuple([z.object({ hostId: id })]),
+  ),
 };
 
 export const auditDomain = {
   list: method<AuditEntry[]>()(
-    z.tuple([z.object({ hostId: z.string().optional(), text: z.string().optional(), failedOnly: z.boolean().optional(), limit: z.number().int().positive().max(10_000).optional() })]),
+    z.tuple([
+      z.object({
+        hostId: z.string().optional(),
+        text: z.string().optional(),
+        failedOnly: z.boolean().optional(),
+        limit: z.number().int().positive().max(10_000).optional(),
+      }),
+    ]),
   ),
 };
 
@@ -150,7 +167,13 @@ export const terminalDomain = {
   open: method<TerminalInfo>()(
     z.tuple([
       z.discriminatedUnion('kind', [
-        z.object({ kind: z.literal('ssh'), hostId: id, cols: z.number().int().min(1), rows: z.number().int().min(1), command: z.string().optional() }),
+        z.object({
+          kind: z.literal('ssh'),
+          hostId: id,
+          cols: z.number().int().min(1),
+          rows: z.number().int().min(1),
+          command: z.string().optional(),
+        }),
         z.object({ kind: z.literal('local'), cols: z.number().int().min(1), rows: z.number().int().min(1) }),
       ]),
     ]),

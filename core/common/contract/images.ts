@@ -13,5 +13,7 @@ export const imagesDomain = {
   observe: method<ImagesSnapshot>()(z.tuple([z.object({ formatCheck: z.boolean().optional() }).optional()])),
   cached: method<ImagesSnapshot | null>()(z.tuple([])),
   /** Glance's view of a few images and their import tasks, in ONE exec: cheap enough to poll while copies run. */
-  progress: method<Record<string, ImageState>>()(z.tuple([z.object({ ids: z.array(z.string().uuid()).min(1).max(200) })])),
+  progress: method<Record<string, ImageState>>()(
+    z.tuple([z.object({ ids: z.array(z.string().uuid()).min(1).max(200) })]),
+  ),
 };

@@ -7,7 +7,16 @@ import type { ClientOf, HandlersOf } from './define';
 import { topologyDomain } from './topology';
 import { imagesDomain } from './images';
 import { wizardDomain, type WizardEvents } from './wizard';
-import { appDomain, auditDomain, hostKeysDomain, inventoryDomain, sshDomain, terminalDomain, vaultDomain, type FoundationEvents } from './foundation';
+import {
+  appDomain,
+  auditDomain,
+  hostKeysDomain,
+  inventoryDomain,
+  sshDomain,
+  terminalDomain,
+  vaultDomain,
+  type FoundationEvents,
+} from './foundation';
 
 export * from './define';
 export * from './foundation';

@@ -79,7 +79,9 @@ const opt = z
 
 export const topologyDomain = {
   discover: method<TopologySnapshot>()(z.tuple([opt])),
-  refresh: method<TopologySnapshot>()(z.tuple([z.object({ sites: z.array(z.string().min(1).max(100)).max(100).optional() }).optional()])),
+  refresh: method<TopologySnapshot>()(
+    z.tuple([z.object({ sites: z.array(z.string().min(1).max(100)).max(100).optional() }).optional()]),
+  ),
   summary: method<TopologySummary>()(z.tuple([])),
   findings: method<Finding[]>()(
     z.tuple([
@@ -94,7 +96,9 @@ export const topologyDomain = {
   ),
   image: method<ImageDetail>()(z.tuple([z.object({ key: z.string().min(1).max(600) })])),
   glanceMatrix: method<GlanceMatrix>()(z.tuple([])),
-  history: method<LagSeries[]>()(z.tuple([z.object({ keys: z.array(z.string().max(600)).max(200).optional() }).optional()])),
+  history: method<LagSeries[]>()(
+    z.tuple([z.object({ keys: z.array(z.string().max(600)).max(200).optional() }).optional()]),
+  ),
   /** DR readiness of the last full discovery (topology/dr-readiness.ts). */
   drReadiness: method<DrReadiness>()(z.tuple([])),
 };

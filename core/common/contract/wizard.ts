@@ -30,7 +30,9 @@ const confirmations = z.record(step, z.string().max(200)).optional();
 
 export const wizardDomain = {
   list: method<WizardInfo[]>()(z.tuple([])),
-  plan: method<{ steps: PlannedStep[] }>()(z.tuple([z.object({ wizard: id, params: z.unknown(), discover: z.boolean().optional() })])),
+  plan: method<{ steps: PlannedStep[] }>()(
+    z.tuple([z.object({ wizard: id, params: z.unknown(), discover: z.boolean().optional() })]),
+  ),
   start: method<RunState>()(z.tuple([z.object({ wizard: id, params: z.unknown(), confirmations })])),
   resume: method<RunState>()(z.tuple([z.object({ runId, confirmations })])),
   pause: method<null>()(z.tuple([z.object({ runId })])),
@@ -49,5 +51,12 @@ export interface WizardEvents {
   'wizard.record': { runId: string; record: JournalRecord };
   /** Live command output (cephx keys already scrubbed; secret outputs never sent). */
   'wizard.output': { runId: string; step: string; cmd: number; stream: 'stdout' | 'stderr'; chunk: string };
-  'wizard.progress': { runId: string; step: string; done: number; total: number; message: string; etaMs: number | null };
+  'wizard.progress': {
+    runId: string;
+    step: string;
+    done: number;
+    total: number;
+    message: string;
+    etaMs: number | null;
+  };
 }

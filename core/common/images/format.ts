@@ -50,11 +50,21 @@ sys.stdout.write(json.dumps(out))
 /** argv of the header probe for some images of one pool (the snapshot Glance created, `snap` by default). */
 export function headProbeArgv(t: CephTarget, pool: string, imageIds: string[], snap = 'snap'): string[] {
   const specs = imageIds.map((id) => `${validatePoolName(pool)}/${validateImageName(id)}@${validateSnapName(snap)}`);
-  return [...(t.sudo ? ['sudo', '-n'] : []), 'python3', '-c', HEAD_PROBE_SCRIPT, JSON.stringify({ base: rbdBase({ ...t, sudo: false }), specs })];
+  return [
+    ...(t.sudo ? ['sudo', '-n'] : []),
+    'python3',
+    '-c',
+    HEAD_PROBE_SCRIPT,
+    JSON.stringify({ base: rbdBase({ ...t, sudo: false }), specs }),
+  ];
 }
 
 /** Parses the probe's JSON into one FormatCheck per image id. */
-export function parseHeadProbe(stdout: string, where: { cluster: string; pool: string }, declared: Record<string, string | null>): Record<string, FormatCheck> {
+export function parseHeadProbe(
+  stdout: string,
+  where: { cluster: string; pool: string },
+  declared: Record<string, string | null>,
+): Record<string, FormatCheck> {
   let doc: unknown;
   try {
     doc = JSON.parse(stdout);

@@ -54,8 +54,10 @@ export function checkOp(o: GlanceOp): GlanceOp {
       break;
     case 'create-import':
       if (!/^[^\0\n]{1,255}$/.test(o.name)) throw new Error('image name: 1–255 characters, no newline');
-      if (!/^[a-z0-9]{2,10}$/.test(o.diskFormat) || !/^[a-z0-9]{2,10}$/.test(o.containerFormat)) throw new Error('bad disk/container format');
-      if (!o.sourcePath.startsWith('/') || o.sourcePath.includes('\0')) throw new Error('sourcePath must be an absolute path on the controller');
+      if (!/^[a-z0-9]{2,10}$/.test(o.diskFormat) || !/^[a-z0-9]{2,10}$/.test(o.containerFormat))
+        throw new Error('bad disk/container format');
+      if (!o.sourcePath.startsWith('/') || o.sourcePath.includes('\0'))
+        throw new Error('sourcePath must be an absolute path on the controller');
       o.stores.forEach(storeName);
       if (typeof o.allStoresMustSucceed !== 'boolean') throw new Error('all_stores_must_succeed must be explicit');
       break;
@@ -142,8 +144,16 @@ sys.stdout.write(json.dumps(res))
 
 /** argv of one Glance operation on the controller (role: its openrc or cloud). */
 export function glanceOpArgv(role: OpenstackRole, op: GlanceOp, opts: { passwordOnStdin?: boolean } = {}): string[] {
-  const argv = ['python3', '-c', restPrelude() + OPS_BODY, role.cloud ?? '', opts.passwordOnStdin ? 'password-on-stdin' : '', JSON.stringify(checkOp(op))];
-  if (role.openrc && !role.cloud) return ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv];
+  const argv = [
+    'python3',
+    '-c',
+    restPrelude() + OPS_BODY,
+    role.cloud ?? '',
+    opts.passwordOnStdin ? 'password-on-stdin' : '',
+    JSON.stringify(checkOp(op)),
+  ];
+  if (role.openrc && !role.cloud)
+    return ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv];
   return argv;
 }
 
@@ -174,7 +184,9 @@ export function parseGlanceOp(stdout: string): GlanceOpResult {
   try {
     doc = JSON.parse(stdout);
   } catch (e) {
-    throw new GlanceOpError(`Glance operation printed no JSON: ${stdout.slice(0, 300) || '(empty)'}`, null, { cause: e });
+    throw new GlanceOpError(`Glance operation printed no JSON: ${stdout.slice(0, 300) || '(empty)'}`, null, {
+      cause: e,
+    });
   }
   const r = resultSchema.safeParse(doc);
   if (!r.success) throw new GlanceOpError(`Glance operation: unexpected document: ${r.error.message}`, null);
@@ -192,7 +204,10 @@ export interface ImageState {
 /** The `show` op's result: image + tasks per id. */
 export function parseShowResult(r: GlanceOpResult): Record<string, ImageState> {
   const out: Record<string, ImageState> = {};
-  const res = (r.result ?? {}) as Record<string, { image?: unknown; tasks?: unknown; status?: unknown; error?: unknown }>;
+  const res = (r.result ?? {}) as Record<
+    string,
+    { image?: unknown; tasks?: unknown; status?: unknown; error?: unknown }
+  >;
   for (const [id, v] of Object.entries(res)) {
     const img = v.image && typeof v.image === 'object' ? toGlanceImage(v.image as Record<string, unknown>) : null;
     out[id] = {

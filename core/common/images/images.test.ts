@@ -23,7 +23,23 @@ function img(name: string) {
 }
 
 /** A server disk cloned from the image on site-b (the lab's vm layout), as `rbd ls -l` prints it. */
-const vmsB = JSON.stringify([{ image: `${SERVER}_disk`, id: 'aa11', size: 67108864, format: 2, parent: { pool: 'images', pool_namespace: '', image: ID, id: '1221155fe91a', snapshot: 'snap', trash: false, overlap: 67108864 } }]);
+const vmsB = JSON.stringify([
+  {
+    image: `${SERVER}_disk`,
+    id: 'aa11',
+    size: 67108864,
+    format: 2,
+    parent: {
+      pool: 'images',
+      pool_namespace: '',
+      image: ID,
+      id: '1221155fe91a',
+      snapshot: 'snap',
+      trash: false,
+      overlap: 67108864,
+    },
+  },
+]);
 
 function clusters(opts: { aListing?: string; bListing?: string } = {}): ClusterObservation[] {
   return [
@@ -34,7 +50,14 @@ function clusters(opts: { aListing?: string; bListing?: string } = {}): ClusterO
     ]),
   ];
 }
-function os(images: ReturnType<typeof img>[], servers: OpenstackObservation['inventory'] extends infer I ? (I extends { servers: infer S } ? S : never) : never = []): OpenstackObservation {
+function os(
+  images: ReturnType<typeof img>[],
+  servers: OpenstackObservation['inventory'] extends infer I
+    ? I extends { servers: infer S }
+      ? S
+      : never
+    : never = [],
+): OpenstackObservation {
   return {
     hostId: 'ctl',
     reachable: true,
@@ -56,7 +79,8 @@ function os(images: ReturnType<typeof img>[], servers: OpenstackObservation['inv
     },
   };
 }
-const model = (cs: ClusterObservation[], o: OpenstackObservation) => buildTopology({ inventory: TWO_SITE_INVENTORY, clusters: cs, openstack: o, generatedAt: 1, mode: 'full' });
+const model = (cs: ClusterObservation[], o: OpenstackObservation) =>
+  buildTopology({ inventory: TWO_SITE_INVENTORY, clusters: cs, openstack: o, generatedAt: 1, mode: 'full' });
 
 describe('image matrix on real captures', () => {
   it('central+dcn0 present and checked against both clusters (object + protected snap), dcn1 absent file store', () => {
@@ -66,7 +90,11 @@ describe('image matrix on real captures', () => {
     expect(row?.cells['central']).toMatchObject({ state: 'present', data: 'ok', rbdBytes: 67108864, problem: null });
     expect(row?.cells['dcn0']).toMatchObject({ state: 'present', data: 'ok', clones: 1 });
     expect(row?.cells['dcn1']).toMatchObject({ state: 'absent', data: 'file-store' });
-    expect(m.stores.find((s) => s.id === 'central')?.totals).toMatchObject({ present: 1, bytes: 67108864, problems: 0 });
+    expect(m.stores.find((s) => s.id === 'central')?.totals).toMatchObject({
+      present: 1,
+      bytes: 67108864,
+      problems: 0,
+    });
     expect(row?.problems).toEqual([]);
   });
 
@@ -74,9 +102,15 @@ describe('image matrix on real captures', () => {
     const cs = clusters();
     const g = img('glance-api-image-get-copy-in-progress.json');
     const tasks = toImportTasks(JSON.parse(f('glance-image-tasks.json')));
-    const running = tasks.map((t) => (t.stores.includes('dcn1') ? { ...t, status: 'processing', message: 'Copied 32 MiB' } : t));
+    const running = tasks.map((t) =>
+      t.stores.includes('dcn1') ? { ...t, status: 'processing', message: 'Copied 32 MiB' } : t,
+    );
     const m = buildImageMatrix({ model: model(cs, os([g])), clusters: cs, tasks: { [g.id]: running } });
-    expect(m.rows[0]?.cells['dcn1']).toMatchObject({ state: 'importing', importing: true, progress: { copiedBytes: 32 * 1024 * 1024, percent: 50, taskStatus: 'processing' } });
+    expect(m.rows[0]?.cells['dcn1']).toMatchObject({
+      state: 'importing',
+      importing: true,
+      progress: { copiedBytes: 32 * 1024 * 1024, percent: 50, taskStatus: 'processing' },
+    });
     expect(m.stores.find((s) => s.id === 'dcn1')?.totals.importing).toBe(1);
     expect(filterMatrix(m, { importingOnly: true })).toHaveLength(1);
   });
@@ -105,7 +139,10 @@ describe('image matrix on real captures', () => {
   });
 
   it('unlisted pool = unchecked, with the reason', () => {
-    const cs = [observeCluster('site-a', null, [{ pool: 'images', listing: f('rbd-ls-images-site-a.json') }]), observeCluster('site-b', null, [], 'timed out')];
+    const cs = [
+      observeCluster('site-a', null, [{ pool: 'images', listing: f('rbd-ls-images-site-a.json') }]),
+      observeCluster('site-b', null, [], 'timed out'),
+    ];
     const m = buildImageMatrix({ model: model(cs, os([img('image-show-central-dcn0.json')])), clusters: cs });
     expect(m.rows[0]?.cells['dcn0']?.data).toBe('unchecked');
     expect(m.problems.join('\n')).toContain('site-b/images not listed');
@@ -113,7 +150,15 @@ describe('image matrix on real captures', () => {
 });
 
 describe('usage risk', () => {
-  const server = (imageId: string) => ({ id: SERVER, name: 'vm-b', status: 'ACTIVE', availabilityZone: 'nova', host: 'h', imageId, volumeIds: [] });
+  const server = (imageId: string) => ({
+    id: SERVER,
+    name: 'vm-b',
+    status: 'ACTIVE',
+    availabilityZone: 'nova',
+    host: 'h',
+    imageId,
+    volumeIds: [],
+  });
   it('a server on site-b whose image is only in central is a cross-site boot; clone links pin dcn0', () => {
     const cs = clusters();
     const onlyCentral = { ...img('image-show-central-dcn0.json'), stores: ['central'] };
@@ -121,7 +166,9 @@ describe('usage risk', () => {
     const u = usageRisk(mo, cs);
     const b = u.find((x) => x.site === 'site-b');
     expect(b?.localStores).toEqual(['dcn0', 'dcn1']);
-    expect(b?.crossSite).toEqual([expect.objectContaining({ kind: 'server', id: SERVER, imageStores: ['central'], siteFrom: 'rbd-disk' })]);
+    expect(b?.crossSite).toEqual([
+      expect.objectContaining({ kind: 'server', id: SERVER, imageStores: ['central'], siteFrom: 'rbd-disk' }),
+    ]);
     expect(b?.clones).toEqual([expect.objectContaining({ kind: 'server-disk', parentImage: ID, parentStore: 'dcn0' })]);
     expect(dependentClones(mo, cs, 'dcn0', ID)).toHaveLength(1);
     expect(dependentClones(mo, cs, 'central', ID)).toHaveLength(0);
@@ -145,12 +192,19 @@ describe('format check', () => {
     expect(JSON.parse(argv[3] ?? '')).toMatchObject({ specs: [`images/${ID}@snap`] });
     expect(quoteArgv(argv)).toContain(`'python3' '-c' '`);
     expect(() => headProbeArgv({ sudo: false }, 'images', ['$(reboot)'])).toThrow(/invalid image name/);
-    const out = JSON.stringify({ [`images/${ID}@snap`]: { head: '514649fb00000003' + '0'.repeat(1008), error: null }, 'images/x@snap': { head: null, error: 'exit 2: No such file' } });
+    const out = JSON.stringify({
+      [`images/${ID}@snap`]: { head: '514649fb00000003' + '0'.repeat(1008), error: null },
+      'images/x@snap': { head: null, error: 'exit 2: No such file' },
+    });
     const r = parseHeadProbe(out, { cluster: 'site-a', pool: 'images' }, { [ID]: 'raw', x: 'raw' });
     expect(r[ID]).toMatchObject({ detected: 'qcow2', mislabelled: true, source: `site-a/images/${ID}@snap` });
     expect(r['x']).toMatchObject({ detected: null, mislabelled: false, error: 'exit 2: No such file' });
     const cs = clusters();
-    const m = buildImageMatrix({ model: model(cs, os([img('image-show-central-dcn0.json')])), clusters: cs, formats: r });
+    const m = buildImageMatrix({
+      model: model(cs, os([img('image-show-central-dcn0.json')])),
+      clusters: cs,
+      formats: r,
+    });
     expect(m.rows[0]?.problems.join()).toContain('declared raw but the data is qcow2');
   });
 });
@@ -160,22 +214,64 @@ describe('Glance ops', () => {
   it('copy-image always carries all_stores_must_succeed; ids and stores validated', () => {
     const argv = glanceOpArgv(role, { op: 'copy', id: ID, stores: ['dcn0', 'dcn1'], allStoresMustSucceed: false });
     expect(argv.slice(0, 5)).toEqual(['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', '/etc/openrc']);
-    expect(JSON.parse(argv.at(-1) ?? '')).toEqual({ op: 'copy', id: ID, stores: ['dcn0', 'dcn1'], allStoresMustSucceed: false });
+    expect(JSON.parse(argv.at(-1) ?? '')).toEqual({
+      op: 'copy',
+      id: ID,
+      stores: ['dcn0', 'dcn1'],
+      allStoresMustSucceed: false,
+    });
     expect(argv.join('\n')).toContain('"all_stores_must_succeed": bool(o["allStoresMustSucceed"])');
     expect(restPrelude()).toContain('def auth(');
-    expect(() => checkOp({ op: 'copy', id: 'not-an-id', stores: ['dcn0'], allStoresMustSucceed: true })).toThrow(/not an OpenStack id/);
+    expect(() => checkOp({ op: 'copy', id: 'not-an-id', stores: ['dcn0'], allStoresMustSucceed: true })).toThrow(
+      /not an OpenStack id/,
+    );
     expect(() => checkOp({ op: 'copy', id: ID, stores: ['dcn0;rm'], allStoresMustSucceed: true })).toThrow();
     expect(() => checkOp({ op: 'copy', id: ID, stores: [], allStoresMustSucceed: true })).toThrow(/at least one/);
-    expect(() => checkOp({ op: 'create-import', name: 'x', diskFormat: 'raw', containerFormat: 'bare', sourcePath: 'rel', stores: ['central'], allStoresMustSucceed: true })).toThrow(/absolute/);
+    expect(() =>
+      checkOp({
+        op: 'create-import',
+        name: 'x',
+        diskFormat: 'raw',
+        containerFormat: 'bare',
+        sourcePath: 'rel',
+        stores: ['central'],
+        allStoresMustSucceed: true,
+      }),
+    ).toThrow(/absolute/);
   });
   it('results: verbatim Glance error, show with tasks', () => {
-    const err = parseGlanceOp(JSON.stringify({ ok: false, status: 400, error: f('copy-image-to-existing-store.txt'), message: "Image is already present at store 'dcn1'" }));
+    const err = parseGlanceOp(
+      JSON.stringify({
+        ok: false,
+        status: 400,
+        error: f('copy-image-to-existing-store.txt'),
+        message: "Image is already present at store 'dcn1'",
+      }),
+    );
     expect(err).toMatchObject({ ok: false, status: 400 });
     expect(err.error).toContain('&#x27;dcn1&#x27;');
     expect(() => parseGlanceOp('sh: 1: python3: not found')).toThrow(/printed no JSON/);
-    const show = parseShowResult(parseGlanceOp(JSON.stringify({ ok: true, result: { [ID]: { image: JSON.parse(f('glance-api-image-get-copy-in-progress.json')), tasks: JSON.parse(f('glance-image-tasks.json')), status: 200 } } })));
+    const show = parseShowResult(
+      parseGlanceOp(
+        JSON.stringify({
+          ok: true,
+          result: {
+            [ID]: {
+              image: JSON.parse(f('glance-api-image-get-copy-in-progress.json')),
+              tasks: JSON.parse(f('glance-image-tasks.json')),
+              status: 200,
+            },
+          },
+        }),
+      ),
+    );
     expect(show[ID]?.image?.importingToStores).toEqual(['dcn1']);
-    expect(show[ID]?.tasks[0]).toMatchObject({ method: 'copy-image', stores: ['dcn1'], allStoresMustSucceed: false, message: 'Copied 64 MiB' });
+    expect(show[ID]?.tasks[0]).toMatchObject({
+      method: 'copy-image',
+      stores: ['dcn1'],
+      allStoresMustSucceed: false,
+      message: 'Copied 64 MiB',
+    });
   });
   it('task progress', () => {
     expect(copiedBytes('Copied 64 MiB')).toBe(64 * 1024 * 1024);

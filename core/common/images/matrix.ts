@@ -6,7 +6,16 @@
  */
 import type { RbdListedImage } from '../parsers/rbd';
 import type { ClusterObservation, TopologyModel } from '../topology/model';
-import type { CellState, DataCheck, FormatCheck, ImageCell, ImageMatrix, ImageRow, MatrixFilter, StoreColumn } from './model';
+import type {
+  CellState,
+  DataCheck,
+  FormatCheck,
+  ImageCell,
+  ImageMatrix,
+  ImageRow,
+  MatrixFilter,
+  StoreColumn,
+} from './model';
 import { copyProgressFor, type ImportTask } from './tasks';
 
 export interface MatrixInput {
@@ -47,7 +56,12 @@ export function cellState(listed: boolean, importing: boolean, failed: boolean):
   return 'absent';
 }
 
-function dataCheck(listing: RbdListedImage[] | null | undefined, isRbd: boolean, imageId: string, listed: boolean): { data: DataCheck; bytes: number | null } {
+function dataCheck(
+  listing: RbdListedImage[] | null | undefined,
+  isRbd: boolean,
+  imageId: string,
+  listed: boolean,
+): { data: DataCheck; bytes: number | null } {
   if (!isRbd) return { data: 'file-store', bytes: null };
   if (!listing) return { data: 'unchecked', bytes: null };
   const obj = listing.find((i) => i.name === imageId);
@@ -62,7 +76,8 @@ const PROBLEM: Partial<Record<DataCheck, (store: string, where: string) => strin
   'no-object': (s, w) => `Glance lists store ${s} but ${w} has no RBD object for it`,
   'no-snap': (s, w) => `${w}: the image has no @snap in store ${s} (nothing to clone from)`,
   'snap-unprotected': (s, w) => `${w}: @snap is not protected in store ${s} (clones will fail)`,
-  stray: (s, w) => `${w} holds data for this image but Glance does not list store ${s} (a failed or running copy, or an rbd-mirror replica)`,
+  stray: (s, w) =>
+    `${w} holds data for this image but Glance does not list store ${s} (a failed or running copy, or an rbd-mirror replica)`,
 };
 
 /** The store × image matrix. Pure: everything it needs was observed before. */
@@ -105,7 +120,15 @@ export function buildImageMatrix(input: MatrixInput): ImageMatrix {
       // A copy in flight writes the object before Glance lists the store: not a problem while importing.
       const problem = importing && d.data === 'stray' ? null : (PROBLEM[d.data]?.(col.id, where) ?? null);
       const state = cellState(listed, importing, failed);
-      const progress = importing ? (copyProgressFor(input.tasks?.[g.id] ?? [], col.id, g.size) ?? { copiedBytes: null, totalBytes: g.size, percent: null, taskStatus: null, taskMessage: null }) : null;
+      const progress = importing
+        ? (copyProgressFor(input.tasks?.[g.id] ?? [], col.id, g.size) ?? {
+            copiedBytes: null,
+            totalBytes: g.size,
+            percent: null,
+            taskStatus: null,
+            taskMessage: null,
+          })
+        : null;
       cells[col.id] = {
         state,
         data: d.data,
@@ -124,8 +147,21 @@ export function buildImageMatrix(input: MatrixInput): ImageMatrix {
       if (problem) col.totals.problems++;
     }
     const format = input.formats?.[g.id] ?? null;
-    if (format?.mislabelled) rowProblems.push(`declared ${format.declared ?? '?'} but the data is ${format.detected ?? '?'} (${format.source ?? ''}): clones will not boot`);
-    return { id: g.id, name: g.name, status: g.status, diskFormat: g.diskFormat, size: g.size, cells, users: users.get(g.id) ?? 0, format, problems: rowProblems };
+    if (format?.mislabelled)
+      rowProblems.push(
+        `declared ${format.declared ?? '?'} but the data is ${format.detected ?? '?'} (${format.source ?? ''}): clones will not boot`,
+      );
+    return {
+      id: g.id,
+      name: g.name,
+      status: g.status,
+      diskFormat: g.diskFormat,
+      size: g.size,
+      cells,
+      users: users.get(g.id) ?? 0,
+      format,
+      problems: rowProblems,
+    };
   });
   rows.sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id));
   return { generatedAt: input.now ?? model.generatedAt, stores: columns, rows, problems };

@@ -15,7 +15,8 @@ export type CellState = 'present' | 'importing' | 'failed' | 'absent';
  * stray = data there although Glance does not list the store (a failed or running copy's leftovers);
  * unchecked = the pool was not observed; file-store = not an RBD store (nothing to check from Ceph).
  */
-export type DataCheck = 'ok' | 'no-object' | 'no-snap' | 'snap-unprotected' | 'stray' | 'unchecked' | 'file-store' | 'none';
+export type DataCheck =
+  'ok' | 'no-object' | 'no-snap' | 'snap-unprotected' | 'stray' | 'unchecked' | 'file-store' | 'none';
 
 export interface CopyProgress {
   /** Bytes the latest import task reports as copied ("Copied 64 MiB"), null when no task says. */

@@ -45,7 +45,17 @@ export function toImportTasks(doc: unknown): ImportTask[] {
   return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
 }
 
-const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+const UNITS: Record<string, number> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+};
 
 /** "Copied 64 MiB" → 67108864; null when the message carries no amount. */
 export function copiedBytes(message: string | null): number | null {
@@ -63,6 +73,10 @@ export function copyProgressFor(tasks: ImportTask[], store: string, totalBytes: 
   if (!t) return null;
   const copied = copiedBytes(t.message);
   const done = t.status === 'success';
-  const percent = done ? 100 : copied !== null && totalBytes ? Math.min(100, Math.round((copied / totalBytes) * 100)) : null;
+  const percent = done
+    ? 100
+    : copied !== null && totalBytes
+      ? Math.min(100, Math.round((copied / totalBytes) * 100))
+      : null;
   return { copiedBytes: copied, totalBytes, percent, taskStatus: t.status, taskMessage: t.message };
 }

@@ -41,7 +41,13 @@ export interface SiteUsage {
 }
 
 const kindOf = (name: string): CloneLink['kind'] =>
-  name.endsWith('_disk') ? 'server-disk' : name.startsWith('volume-') ? 'volume' : /^[0-9a-f-]{36}$/.test(name) ? 'image' : 'other';
+  name.endsWith('_disk')
+    ? 'server-disk'
+    : name.startsWith('volume-')
+      ? 'volume'
+      : /^[0-9a-f-]{36}$/.test(name)
+        ? 'image'
+        : 'other';
 
 /** Every RBD clone (image with a parent) in the observed pools. */
 export function cloneLinks(model: TopologyModel, clusters: ClusterObservation[]): CloneLink[] {
@@ -66,10 +72,17 @@ export function cloneLinks(model: TopologyModel, clusters: ClusterObservation[])
 }
 
 /** Clones in the cluster of `store` whose parent is image `imageId` there: what a delete from that store breaks. */
-export function dependentClones(model: TopologyModel, clusters: ClusterObservation[], store: string, imageId: string): CloneLink[] {
+export function dependentClones(
+  model: TopologyModel,
+  clusters: ClusterObservation[],
+  store: string,
+  imageId: string,
+): CloneLink[] {
   const st = model.glanceStores.find((s) => s.id === store);
   if (!st?.cluster || !st.pool) return [];
-  return cloneLinks(model, clusters).filter((l) => l.cluster === st.cluster && l.parentPool === st.pool && l.parentImage === imageId);
+  return cloneLinks(model, clusters).filter(
+    (l) => l.cluster === st.cluster && l.parentPool === st.pool && l.parentImage === imageId,
+  );
 }
 
 export function usageRisk(model: TopologyModel, clusters: ClusterObservation[]): SiteUsage[] {
@@ -96,7 +109,13 @@ export function usageRisk(model: TopologyModel, clusters: ClusterObservation[]):
       localUses: 0,
     });
   }
-  const consider = (kind: 'server' | 'volume', id: string, name: string | null, imageId: string | null, az: string | null): void => {
+  const consider = (
+    kind: 'server' | 'volume',
+    id: string,
+    name: string | null,
+    imageId: string | null,
+    az: string | null,
+  ): void => {
     if (!imageId) return;
     const fromDisk = diskSite.get(`${kind}:${id}`);
     const site = fromDisk ?? (az && siteNames.has(az) ? az : undefined);
@@ -108,7 +127,15 @@ export function usageRisk(model: TopologyModel, clusters: ClusterObservation[]):
       u.localUses++;
       return;
     }
-    u.crossSite.push({ kind, id, name, imageId, imageName: g?.name ?? null, imageStores: stores, siteFrom: fromDisk ? 'rbd-disk' : 'availability-zone' });
+    u.crossSite.push({
+      kind,
+      id,
+      name,
+      imageId,
+      imageName: g?.name ?? null,
+      imageStores: stores,
+      siteFrom: fromDisk ? 'rbd-disk' : 'availability-zone',
+    });
   };
   for (const s of os?.servers ?? []) consider('server', s.id, s.name, s.imageId, s.availabilityZone);
   for (const v of os?.volumes ?? []) consider('volume', v.id, v.name, v.imageId, v.availabilityZone);

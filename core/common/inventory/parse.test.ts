@@ -13,7 +13,10 @@ describe('parseInventory', () => {
     expect(r.inventory?.hosts.map((h) => h.id)).toEqual(['bastion', 'mon-a1', 'mon-b1', 'controller-a']);
     expect(r.inventory?.hosts[2]?.port).toBe(2222);
     expect(r.inventory?.hosts[1]?.port).toBe(22);
-    expect(r.inventory?.glance.stores.map((s) => `${s.id}:${s.cluster}`)).toEqual(['rbd-site-a:ceph-a', 'rbd-site-b:ceph-b']);
+    expect(r.inventory?.glance.stores.map((s) => `${s.id}:${s.cluster}`)).toEqual([
+      'rbd-site-a:ceph-a',
+      'rbd-site-b:ceph-b',
+    ]);
   });
 
   it('names file, line and field for schema errors', () => {
@@ -29,8 +32,14 @@ describe('parseInventory', () => {
   it('reports dangling references with their lines', () => {
     const r = parseInventory(load('bad-reference.yaml'), 'bad-reference.yaml');
     const byField = Object.fromEntries(r.problems.map((p) => [p.field, p]));
-    expect(byField['hosts[0].site']).toMatchObject({ line: 10, message: expect.stringContaining("unknown site 'site-x'") });
-    expect(byField['hosts[0].roles[0].cluster']).toMatchObject({ line: 16, message: expect.stringContaining("unknown cluster 'ceph-z'") });
+    expect(byField['hosts[0].site']).toMatchObject({
+      line: 10,
+      message: expect.stringContaining("unknown site 'site-x'"),
+    });
+    expect(byField['hosts[0].roles[0].cluster']).toMatchObject({
+      line: 16,
+      message: expect.stringContaining("unknown cluster 'ceph-z'"),
+    });
     expect(byField['glance.stores[0].cluster']).toMatchObject({ line: 21 });
   });
 

@@ -21,7 +21,13 @@ export function parseInventory(text: string, file: string): ParsedInventory {
   if (doc.errors.length > 0) {
     return {
       inventory: null,
-      problems: doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? null, column: e.linePos?.[0].col ?? null, field: '', message: `YAML: ${e.message.split('\n')[0] ?? e.code}` })),
+      problems: doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0].line ?? null,
+        column: e.linePos?.[0].col ?? null,
+        field: '',
+        message: `YAML: ${e.message.split('\n')[0] ?? e.code}`,
+      })),
     };
   }
   const at = (path: PathSeg[], message: string): InventoryProblem => {
@@ -29,10 +35,16 @@ export function parseInventory(text: string, file: string): ParsedInventory {
     return { file, line: pos?.line ?? null, column: pos?.col ?? null, field: formatPath(path), message };
   };
   const data: unknown = doc.toJS();
-  if (data === null || data === undefined) return { inventory: null, problems: [at([], 'the inventory is empty (it needs at least `version: 1`)')] };
+  if (data === null || data === undefined)
+    return { inventory: null, problems: [at([], 'the inventory is empty (it needs at least `version: 1`)')] };
   const parsed = inventorySchema.safeParse(data);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => at(i.path.filter((p): p is PathSeg => typeof p !== 'symbol'), i.message));
+    const problems = parsed.error.issues.map((i) =>
+      at(
+        i.path.filter((p): p is PathSeg => typeof p !== 'symbol'),
+        i.message,
+      ),
+    );
     return { inventory: null, problems };
   }
   const problems = checkReferences(parsed.data).map((p) => at(p.path, p.message));
@@ -59,21 +71,40 @@ export function checkReferences(inv: Inventory): { path: PathSeg[]; message: str
       seen.add(n);
     });
   };
-  dup(inv.sites.map((s) => s.name), 'sites', 'name');
-  dup(inv.clusters.map((c) => c.name), 'clusters', 'name');
-  dup(inv.hosts.map((h) => h.id), 'hosts', 'id');
+  dup(
+    inv.sites.map((s) => s.name),
+    'sites',
+    'name',
+  );
+  dup(
+    inv.clusters.map((c) => c.name),
+    'clusters',
+    'name',
+  );
+  dup(
+    inv.hosts.map((h) => h.id),
+    'hosts',
+    'id',
+  );
   inv.glance.stores.forEach((s, i) => {
-    if (inv.glance.stores.findIndex((o) => o.id === s.id) !== i) out.push({ path: ['glance', 'stores', i, 'id'], message: `duplicate id '${s.id}'` });
+    if (inv.glance.stores.findIndex((o) => o.id === s.id) !== i)
+      out.push({ path: ['glance', 'stores', i, 'id'], message: `duplicate id '${s.id}'` });
   });
   const siteList = [...sites].join(', ') || 'none defined';
   const clusterList = [...clusters].join(', ') || 'none defined';
   inv.clusters.forEach((c, i) => {
-    if (!sites.has(c.site)) out.push({ path: ['clusters', i, 'site'], message: `unknown site '${c.site}' (sites: ${siteList})` });
+    if (!sites.has(c.site))
+      out.push({ path: ['clusters', i, 'site'], message: `unknown site '${c.site}' (sites: ${siteList})` });
   });
   inv.hosts.forEach((h, i) => {
-    if (h.site !== undefined && !sites.has(h.site)) out.push({ path: ['hosts', i, 'site'], message: `unknown site '${h.site}' (sites: ${siteList})` });
+    if (h.site !== undefined && !sites.has(h.site))
+      out.push({ path: ['hosts', i, 'site'], message: `unknown site '${h.site}' (sites: ${siteList})` });
     h.roles.forEach((r, j) => {
-      if (r.kind === 'ceph-mon' && !clusters.has(r.cluster)) out.push({ path: ['hosts', i, 'roles', j, 'cluster'], message: `unknown cluster '${r.cluster}' (clusters: ${clusterList})` });
+      if (r.kind === 'ceph-mon' && !clusters.has(r.cluster))
+        out.push({
+          path: ['hosts', i, 'roles', j, 'cluster'],
+          message: `unknown cluster '${r.cluster}' (clusters: ${clusterList})`,
+        });
     });
     if (h.jump !== undefined) {
       if (!hosts.has(h.jump)) out.push({ path: ['hosts', i, 'jump'], message: `unknown jump host '${h.jump}'` });
@@ -84,8 +115,13 @@ export function checkReferences(inv: Inventory): { path: PathSeg[]; message: str
     }
   });
   inv.glance.stores.forEach((s, i) => {
-    if (!sites.has(s.site)) out.push({ path: ['glance', 'stores', i, 'site'], message: `unknown site '${s.site}' (sites: ${siteList})` });
-    if (s.cluster !== undefined && !clusters.has(s.cluster)) out.push({ path: ['glance', 'stores', i, 'cluster'], message: `unknown cluster '${s.cluster}' (clusters: ${clusterList})` });
+    if (!sites.has(s.site))
+      out.push({ path: ['glance', 'stores', i, 'site'], message: `unknown site '${s.site}' (sites: ${siteList})` });
+    if (s.cluster !== undefined && !clusters.has(s.cluster))
+      out.push({
+        path: ['glance', 'stores', i, 'cluster'],
+        message: `unknown cluster '${s.cluster}' (clusters: ${clusterList})`,
+      });
   });
   return out;
 }

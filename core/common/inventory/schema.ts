@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** Names that reach argv (cluster, pool, host ids) stay in a conservative alphabet. */
-export const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (max 63), starting with a letter or digit');
+export const nameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (max 63), starting with a letter or digit');
 
 export const siteRoleSchema = z.enum(['primary', 'secondary', 'dr', 'edge', 'central']);
 

@@ -26,9 +26,17 @@ const statusSchema = z.object({
   quorum_names: strList,
   monmap: z.object({ num_mons: optNum, min_mon_release_name: optStr }).optional().catch(undefined),
   osdmap: z.object({ num_osds: optNum, num_up_osds: optNum, num_in_osds: optNum }).optional().catch(undefined),
-  pgmap: z.object({ num_pgs: optNum, bytes_used: optNum, bytes_total: optNum, bytes_avail: optNum }).optional().catch(undefined),
+  pgmap: z
+    .object({ num_pgs: optNum, bytes_used: optNum, bytes_total: optNum, bytes_avail: optNum })
+    .optional()
+    .catch(undefined),
   servicemap: z
-    .object({ services: z.record(z.string(), z.object({ daemons: z.record(z.string(), z.unknown()).optional().catch(undefined) })).optional().catch(undefined) })
+    .object({
+      services: z
+        .record(z.string(), z.object({ daemons: z.record(z.string(), z.unknown()).optional().catch(undefined) }))
+        .optional()
+        .catch(undefined),
+    })
     .optional()
     .catch(undefined),
 });
@@ -36,7 +44,11 @@ const statusSchema = z.object({
 function checkOf(code: string, v: unknown): CephStatus['checks'][number] {
   const o = v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
   const summary = o['summary'] && typeof o['summary'] === 'object' ? (o['summary'] as Record<string, unknown>) : {};
-  return { code, severity: typeof o['severity'] === 'string' ? o['severity'] : null, message: typeof summary['message'] === 'string' ? summary['message'] : null };
+  return {
+    code,
+    severity: typeof o['severity'] === 'string' ? o['severity'] : null,
+    message: typeof summary['message'] === 'string' ? summary['message'] : null,
+  };
 }
 
 export function parseCephStatus(stdout: string): ParseResult<CephStatus> {
@@ -66,7 +78,12 @@ export function parseCephStatus(stdout: string): ParseResult<CephStatus> {
       numMons: x.monmap?.num_mons ?? null,
       release: x.monmap?.min_mon_release_name ?? null,
       osds: { total: x.osdmap?.num_osds ?? null, up: x.osdmap?.num_up_osds ?? null, in: x.osdmap?.num_in_osds ?? null },
-      pgs: { total: x.pgmap?.num_pgs ?? null, bytesUsed: x.pgmap?.bytes_used ?? null, bytesTotal: x.pgmap?.bytes_total ?? null, bytesAvail: x.pgmap?.bytes_avail ?? null },
+      pgs: {
+        total: x.pgmap?.num_pgs ?? null,
+        bytesUsed: x.pgmap?.bytes_used ?? null,
+        bytesTotal: x.pgmap?.bytes_total ?? null,
+        bytesAvail: x.pgmap?.bytes_avail ?? null,
+      },
       rbdMirrorDaemons,
     },
   };
@@ -95,7 +112,14 @@ export function parseOsdPoolLsDetail(stdout: string): ParseResult<OsdPool[]> {
   if (!r.ok) return r;
   return {
     ok: true,
-    value: r.value.map((p) => ({ id: p.pool_id, name: p.pool_name, size: p.size, minSize: p.min_size, pgNum: p.pg_num, applications: Object.keys(p.application_metadata ?? {}) })),
+    value: r.value.map((p) => ({
+      id: p.pool_id,
+      name: p.pool_name,
+      size: p.size,
+      minSize: p.min_size,
+      pgNum: p.pg_num,
+      applications: Object.keys(p.application_metadata ?? {}),
+    })),
   };
 }
 
@@ -103,12 +127,29 @@ export interface CephDf {
   totalBytes: number | null;
   availBytes: number | null;
   usedBytes: number | null;
-  pools: { name: string; stored: number | null; objects: number | null; percentUsed: number | null; maxAvail: number | null }[];
+  pools: {
+    name: string;
+    stored: number | null;
+    objects: number | null;
+    percentUsed: number | null;
+    maxAvail: number | null;
+  }[];
 }
 const dfSchema = z.object({
-  stats: z.object({ total_bytes: optNum, total_avail_bytes: optNum, total_used_raw_bytes: optNum }).optional().catch(undefined),
+  stats: z
+    .object({ total_bytes: optNum, total_avail_bytes: optNum, total_used_raw_bytes: optNum })
+    .optional()
+    .catch(undefined),
   pools: z
-    .array(z.object({ name: z.string(), stats: z.object({ stored: optNum, objects: optNum, percent_used: optNum, max_avail: optNum }).optional().catch(undefined) }))
+    .array(
+      z.object({
+        name: z.string(),
+        stats: z
+          .object({ stored: optNum, objects: optNum, percent_used: optNum, max_avail: optNum })
+          .optional()
+          .catch(undefined),
+      }),
+    )
     .optional()
     .catch(undefined),
 });

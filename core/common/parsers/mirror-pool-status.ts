@@ -55,7 +55,10 @@ export interface MirrorPoolStatus {
   images: MirrorImageStatus[];
 }
 
-const health = z.unknown().optional().transform((v): Health => (v === 'OK' || v === 'WARNING' || v === 'ERROR' ? v : 'UNKNOWN'));
+const health = z
+  .unknown()
+  .optional()
+  .transform((v): Health => (v === 'OK' || v === 'WARNING' || v === 'ERROR' ? v : 'UNKNOWN'));
 
 export function parseMirrorState(raw: string | null): MirrorState | null {
   if (!raw) return null;

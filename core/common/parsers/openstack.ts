@@ -150,7 +150,13 @@ function toStore(raw: Obj): GlanceStoreInfo | null {
   if (!id) return null;
   const props = raw['properties'] && typeof raw['properties'] === 'object' ? (raw['properties'] as Obj) : {};
   const d = raw['default'];
-  return { id, description: str(raw, 'description'), isDefault: d === true || d === 'true', type: str(raw, 'type'), pool: str(props, 'pool') };
+  return {
+    id,
+    description: str(raw, 'description'),
+    isDefault: d === true || d === 'true',
+    type: str(raw, 'type'),
+    pool: str(props, 'pool'),
+  };
 }
 
 function idsOf(v: unknown, key: string): string[] {
@@ -169,7 +175,10 @@ function idsOf(v: unknown, key: string): string[] {
 export function toCinderVolume(raw: Obj): CinderVolume | null {
   const id = str(raw, 'id', 'ID');
   if (!id) return null;
-  const meta = raw['volume_image_metadata'] && typeof raw['volume_image_metadata'] === 'object' ? (raw['volume_image_metadata'] as Obj) : {};
+  const meta =
+    raw['volume_image_metadata'] && typeof raw['volume_image_metadata'] === 'object'
+      ? (raw['volume_image_metadata'] as Obj)
+      : {};
   const bootable = optBool.parse(raw['bootable'] ?? raw['Bootable']);
   return {
     id,
@@ -267,7 +276,17 @@ export function parseImageShow(stdout: string): ParseResult<GlanceImage> {
   const r = parseWith(obj, stdout, 'openstack image show');
   if (!r.ok) return r;
   const img = toGlanceImage(r.value);
-  return img ? { ok: true, value: img } : { ok: false, error: { kind: 'schema', what: 'openstack image show', message: 'openstack image show: no id', snippet: stdout.slice(0, 200) } };
+  return img
+    ? { ok: true, value: img }
+    : {
+        ok: false,
+        error: {
+          kind: 'schema',
+          what: 'openstack image show',
+          message: 'openstack image show: no id',
+          snippet: stdout.slice(0, 200),
+        },
+      };
 }
 export function parseGlanceStores(stdout: string): ParseResult<GlanceStoreInfo[]> {
   const r = parseWith(z.object({ stores: z.array(z.unknown()).optional().catch(undefined) }), stdout, 'glance stores');

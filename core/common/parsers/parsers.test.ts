@@ -27,7 +27,10 @@ describe('rbd mirror pool status on every real capture', () => {
   const poolStatus = files.filter((f) => /mirror-pool-status/.test(f) && f.endsWith('.json'));
   it('has captures for states 01-13 and the bench file', () => {
     for (const p of ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '13', 'bench']) {
-      expect(poolStatus.some((f) => f.startsWith(p)), p).toBe(true);
+      expect(
+        poolStatus.some((f) => f.startsWith(p)),
+        p,
+      ).toBe(true);
     }
   });
   it.each(poolStatus)('%s parses', (f) => {
@@ -93,7 +96,11 @@ describe('rbd mirror pool status on every real capture', () => {
 
 describe('newer and older shapes', () => {
   it('Squid image_states, syncing percent, sentinel seconds_until_synced, array mirror_uuids, unknown fields', () => {
-    const v = ok(parseMirrorPoolStatus(fx('mirror-pool-status-verbose-image-states.json', join(__dirname, 'fixtures', 'squid-19'))));
+    const v = ok(
+      parseMirrorPoolStatus(
+        fx('mirror-pool-status-verbose-image-states.json', join(__dirname, 'fixtures', 'squid-19')),
+      ),
+    );
     expect(v.states).toEqual({ replaying: 1, syncing: 1 });
     expect(v.images[0]?.parsed.syncPercent).toBe(42);
     const r = v.images[1]?.parsed.replay;
@@ -102,7 +109,11 @@ describe('newer and older shapes', () => {
     expect(v.images[1]?.peers[0]?.mirrorUuids).toHaveLength(1);
   });
   it('pre-Octopus text descriptions', () => {
-    const v = ok(parseMirrorPoolStatus(fx('mirror-pool-status-verbose-text-description.json', join(__dirname, 'fixtures', 'pre-octopus'))));
+    const v = ok(
+      parseMirrorPoolStatus(
+        fx('mirror-pool-status-verbose-text-description.json', join(__dirname, 'fixtures', 'pre-octopus')),
+      ),
+    );
     expect(v.daemonHealth).toBe('UNKNOWN');
     const r = v.images[0]?.parsed.replay;
     expect(r?.kind).toBe('journal');
@@ -114,20 +125,47 @@ describe('newer and older shapes', () => {
     expect(v.images[1]?.parsed.syncPercent).toBe(45);
   });
   it('description: sentinel, truncated JSON, plain text', () => {
-    expect(parseDescription('replaying, {"entries_behind_primary":1,"seconds_until_synced":578712552117108736}').replay).toMatchObject({
+    expect(
+      parseDescription('replaying, {"entries_behind_primary":1,"seconds_until_synced":578712552117108736}').replay,
+    ).toMatchObject({
       kind: 'journal',
       secondsUntilSynced: null,
     });
     expect(parseDescription('replaying, {"entries_behind_prim').replay).toBeNull();
     expect(parseDescription('replaying, {"entries_behind_prim').text).toBe('replaying');
-    expect(parseDescription('local image is primary')).toEqual({ text: 'local image is primary', replay: null, syncPercent: null, splitBrain: false });
+    expect(parseDescription('local image is primary')).toEqual({
+      text: 'local image is primary',
+      replay: null,
+      syncPercent: null,
+      splitBrain: false,
+    });
     expect(parseDescription(null).text).toBe('');
   });
 });
 
 describe('bad input never throws', () => {
-  const inputs = ['', '   ', '{', '{"summary": {"health": "OK"', 'rbd: couldn\'t connect to the cluster!', 'null', '[]', '42', '"x"', '\u0000\u0001'];
-  const parsers = [parseMirrorPoolStatus, parseMirrorPoolInfo, parseRbdLsLong, parseRbdInfo, parseCephStatus, parseOsdPoolLsDetail, parseCephDf, parseMirrorImageStatus];
+  const inputs = [
+    '',
+    '   ',
+    '{',
+    '{"summary": {"health": "OK"',
+    "rbd: couldn't connect to the cluster!",
+    'null',
+    '[]',
+    '42',
+    '"x"',
+    '\u0000\u0001',
+  ];
+  const parsers = [
+    parseMirrorPoolStatus,
+    parseMirrorPoolInfo,
+    parseRbdLsLong,
+    parseRbdInfo,
+    parseCephStatus,
+    parseOsdPoolLsDetail,
+    parseCephDf,
+    parseMirrorImageStatus,
+  ];
   it.each(inputs)('input %j', (input) => {
     for (const p of parsers) {
       const r = p(input);
@@ -148,7 +186,11 @@ describe('bad input never throws', () => {
     }
   });
   it('dead-site text output is a parse error, not a crash', () => {
-    for (const f of ['05-rbd-dead-site-timeout-site-a.txt', '05-ceph-s-dead-site-site-a.txt', '05-rbd-dead-site-site-a.txt']) {
+    for (const f of [
+      '05-rbd-dead-site-timeout-site-a.txt',
+      '05-ceph-s-dead-site-site-a.txt',
+      '05-rbd-dead-site-site-a.txt',
+    ]) {
       const r = parseMirrorPoolStatus(fx(f));
       expect(r.ok).toBe(false);
     }
@@ -157,7 +199,11 @@ describe('bad input never throws', () => {
     expect(parseJsonText('WARNING: something\n{"mode":"image"}', 'x')).toEqual({ ok: true, value: { mode: 'image' } });
   });
   it('wrong field types degrade to null instead of failing the document', () => {
-    const v = ok(parseMirrorPoolStatus('{"summary":{"health":5,"states":"x"},"daemons":[{"service_id":1,"leader":"true","health":"OK","callouts":"one"}],"images":"nope"}'));
+    const v = ok(
+      parseMirrorPoolStatus(
+        '{"summary":{"health":5,"states":"x"},"daemons":[{"service_id":1,"leader":"true","health":"OK","callouts":"one"}],"images":"nope"}',
+      ),
+    );
     expect(v.health).toBe('UNKNOWN');
     expect(v.daemons[0]).toMatchObject({ serviceId: '1', leader: true, callouts: ['one'] });
     expect(v.images).toEqual([]);
@@ -170,7 +216,11 @@ describe('pool info, ls, info, ceph', () => {
     expect(a).toMatchObject({ mode: 'image', siteName: 'site-a', peers: [{ direction: 'rx-tx', siteName: 'site-b' }] });
     const t = ok(parseMirrorPoolInfo(fx('11-mirror-pool-info-all-source-site-a.json')));
     expect(t.peers[0]).toMatchObject({ direction: 'tx-only', clientName: null });
-    expect(ok(parseMirrorPoolInfo(fx('11-mirror-pool-info-disabled-site-b.json')))).toEqual({ mode: 'disabled', siteName: null, peers: [] });
+    expect(ok(parseMirrorPoolInfo(fx('11-mirror-pool-info-disabled-site-b.json')))).toEqual({
+      mode: 'disabled',
+      siteName: null,
+      peers: [],
+    });
     for (const f of files.filter((x) => /mirror-pool-info/.test(x))) ok(parseMirrorPoolInfo(fx(f)));
   });
   it('rbd ls -l: 200 images; snapshots folded into their image', () => {
@@ -206,7 +256,12 @@ describe('pool info, ls, info, ceph', () => {
     const r = ok(parseCephStatus(fx('13-after-full-restart-ceph-s-site-b.json')));
     expect(r.rbdMirrorDaemons.length).toBeGreaterThanOrEqual(1);
     const pools = ok(parseOsdPoolLsDetail(fx('osd-pool-ls-detail-site-a.json')));
-    expect(pools.filter((p) => p.applications.includes('rbd')).map((p) => p.name).sort()).toEqual(['images', 'vms', 'volumes']);
+    expect(
+      pools
+        .filter((p) => p.applications.includes('rbd'))
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['images', 'vms', 'volumes']);
     const df = ok(parseCephDf(fx('ceph-df-site-a.json')));
     expect(df.pools.find((p) => p.name === 'images')?.objects).toBe(46);
   });

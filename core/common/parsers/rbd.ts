@@ -19,8 +19,18 @@ export interface MirrorPoolInfo {
   peers: MirrorPeer[];
 }
 
-const peerSchema = z.object({ uuid: optStr, direction: optStr, site_name: optStr, mirror_uuid: optStr, client_name: optStr });
-const poolInfoSchema = z.object({ mode: optStr, site_name: optStr, peers: z.array(peerSchema).optional().catch(undefined) });
+const peerSchema = z.object({
+  uuid: optStr,
+  direction: optStr,
+  site_name: optStr,
+  mirror_uuid: optStr,
+  client_name: optStr,
+});
+const poolInfoSchema = z.object({
+  mode: optStr,
+  site_name: optStr,
+  peers: z.array(peerSchema).optional().catch(undefined),
+});
 
 function mode(v: string | null): PoolMirrorMode {
   return v === 'disabled' || v === 'image' || v === 'pool' ? v : 'unknown';
@@ -109,7 +119,13 @@ export function parseRbdLsLong(stdout: string): ParseResult<{ images: RbdListedI
     } else {
       img.size = x.size;
       img.lockType = x.lock_type;
-      if (x.parent) img.parent = { pool: x.parent.pool, namespace: x.parent.pool_namespace || null, image: x.parent.image, snapshot: x.parent.snapshot ?? '' };
+      if (x.parent)
+        img.parent = {
+          pool: x.parent.pool,
+          namespace: x.parent.pool_namespace || null,
+          image: x.parent.image,
+          snapshot: x.parent.snapshot ?? '',
+        };
     }
   }
   return { ok: true, value: { images: [...byName.values()], skippedRows } };
@@ -125,7 +141,12 @@ export interface RbdImageInfo {
   createTimestamp: string | null;
   modifyTimestamp: string | null;
   parent: ParentSpec | null;
-  mirroring: { mode: 'journal' | 'snapshot' | 'unknown'; state: string | null; globalId: string | null; primary: boolean | null } | null;
+  mirroring: {
+    mode: 'journal' | 'snapshot' | 'unknown';
+    state: string | null;
+    globalId: string | null;
+    primary: boolean | null;
+  } | null;
 }
 
 const infoSchema = z.object({
@@ -158,9 +179,21 @@ export function parseRbdInfo(stdout: string): ParseResult<RbdImageInfo> {
       flags: x.flags,
       createTimestamp: x.create_timestamp,
       modifyTimestamp: x.modify_timestamp,
-      parent: x.parent ? { pool: x.parent.pool, namespace: x.parent.pool_namespace || null, image: x.parent.image, snapshot: x.parent.snapshot ?? '' } : null,
+      parent: x.parent
+        ? {
+            pool: x.parent.pool,
+            namespace: x.parent.pool_namespace || null,
+            image: x.parent.image,
+            snapshot: x.parent.snapshot ?? '',
+          }
+        : null,
       mirroring: m
-        ? { mode: m.mode === 'journal' || m.mode === 'snapshot' ? m.mode : 'unknown', state: m.state, globalId: m.global_id, primary: m.primary }
+        ? {
+            mode: m.mode === 'journal' || m.mode === 'snapshot' ? m.mode : 'unknown',
+            state: m.state,
+            globalId: m.global_id,
+            primary: m.primary,
+          }
         : null,
     },
   };
@@ -194,7 +227,15 @@ export function parseRbdSnapLs(stdout: string): ParseResult<RbdSnapshot[]> {
     const s = snapSchema.safeParse(raw);
     if (!s.success) continue;
     const x = s.data;
-    out.push({ id: x.id, name: x.name, size: x.size, timestamp: x.timestamp, namespaceType: x.namespace?.type ?? null, mirrorState: x.namespace?.state ?? null, complete: x.namespace?.complete ?? null });
+    out.push({
+      id: x.id,
+      name: x.name,
+      size: x.size,
+      timestamp: x.timestamp,
+      namespaceType: x.namespace?.type ?? null,
+      mirrorState: x.namespace?.state ?? null,
+      complete: x.namespace?.complete ?? null,
+    });
   }
   return { ok: true, value: out };
 }

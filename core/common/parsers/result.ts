@@ -33,7 +33,8 @@ export function snippetOf(raw: string, max = 400): string {
  */
 export function parseJsonText(text: string, what: string): ParseResult<unknown> {
   const trimmed = text.trim();
-  if (trimmed === '') return { ok: false, error: { kind: 'empty', what, message: `${what}: empty output`, snippet: '' } };
+  if (trimmed === '')
+    return { ok: false, error: { kind: 'empty', what, message: `${what}: empty output`, snippet: '' } };
   const first = tryJson(trimmed);
   if (first.ok) return first;
   const m = /^[[{]/m.exec(trimmed);
@@ -41,7 +42,15 @@ export function parseJsonText(text: string, what: string): ParseResult<unknown> 
     const second = tryJson(trimmed.slice(m.index));
     if (second.ok) return second;
   }
-  return { ok: false, error: { kind: 'invalid-json', what, message: `${what}: not valid JSON (${first.message})`, snippet: snippetOf(trimmed) } };
+  return {
+    ok: false,
+    error: {
+      kind: 'invalid-json',
+      what,
+      message: `${what}: not valid JSON (${first.message})`,
+      snippet: snippetOf(trimmed),
+    },
+  };
 }
 
 function tryJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -59,13 +68,24 @@ export function parseWith<S extends z.ZodType>(schema: S, text: string, what: st
   return validateWith(schema, j.value, what, text);
 }
 
-export function validateWith<S extends z.ZodType>(schema: S, value: unknown, what: string, text = ''): ParseResult<z.output<S>> {
+export function validateWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+  text = '',
+): ParseResult<z.output<S>> {
   const r = schema.safeParse(value);
   if (r.success) return { ok: true, value: r.data };
   const issues = r.error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   return {
     ok: false,
-    error: { kind: 'schema', what, message: `${what}: unexpected shape (${issues[0] ?? 'invalid'})`, snippet: snippetOf(text || safeStringify(value)), issues },
+    error: {
+      kind: 'schema',
+      what,
+      message: `${what}: unexpected shape (${issues[0] ?? 'invalid'})`,
+      snippet: snippetOf(text || safeStringify(value)),
+      issues,
+    },
   };
 }
 

@@ -55,7 +55,11 @@ export function buildTopology(input: BuildInput): TopologyModel {
       name: s.name,
       role: s.role,
       reachable: cephSite ? mine.length > 0 && down.length === 0 : true,
-      reason: down[0]?.reason ?? (cephSite && mine.length === 0 ? 'no cluster of this site has a reachable ceph-mon host in the inventory' : null),
+      reason:
+        down[0]?.reason ??
+        (cephSite && mine.length === 0
+          ? 'no cluster of this site has a reachable ceph-mon host in the inventory'
+          : null),
       clusters: mine.map((c) => c.name),
     };
   });
@@ -70,7 +74,11 @@ export function buildTopology(input: BuildInput): TopologyModel {
     glanceStores,
     openstack: input.openstack ? openstackState(input.openstack) : null,
     problems,
-    stats: { images: images.length, sides: images.reduce((n, i) => n + i.sides.length, 0), durationMs: input.durationMs ?? 0 },
+    stats: {
+      images: images.length,
+      sides: images.reduce((n, i) => n + i.sides.length, 0),
+      durationMs: input.durationMs ?? 0,
+    },
   };
 }
 
@@ -103,7 +111,12 @@ function cephSiteNames(obs: ClusterObservation[]): Map<string, string> {
   return m;
 }
 
-function poolNode(c: ClusterObservation, p: ClusterObservation['pools'][number], names: Map<string, string>, inv: Inventory): PoolNode {
+function poolNode(
+  c: ClusterObservation,
+  p: ClusterObservation['pools'][number],
+  names: Map<string, string>,
+  inv: Inventory,
+): PoolNode {
   const key = `${c.cluster}/${p.pool}`;
   const peers: PeerEdge[] = (p.info?.peers ?? []).map((x) => ({
     from: key,
@@ -135,7 +148,9 @@ function poolNode(c: ClusterObservation, p: ClusterObservation['pools'][number],
       health: d.health,
       callouts: d.callouts,
     })),
-    summary: st ? { health: st.health, daemonHealth: st.daemonHealth, imageHealth: st.imageHealth, states: st.states } : null,
+    summary: st
+      ? { health: st.health, daemonHealth: st.daemonHealth, imageHealth: st.imageHealth, states: st.states }
+      : null,
     verbose: p.verbose,
     imageCount: p.listing ? p.listing.length : null,
     mirroredImageCount: st && p.verbose ? st.images.length : null,
@@ -145,7 +160,13 @@ function poolNode(c: ClusterObservation, p: ClusterObservation['pools'][number],
   };
 }
 
-function side(c: ClusterObservation, pool: string, listed: RbdListedImage | undefined, st: MirrorImageStatus | undefined, listingKnown: boolean): ImageSide {
+function side(
+  c: ClusterObservation,
+  pool: string,
+  listed: RbdListedImage | undefined,
+  st: MirrorImageStatus | undefined,
+  listingKnown: boolean,
+): ImageSide {
   return {
     cluster: c.cluster,
     site: c.site,
@@ -154,7 +175,9 @@ function side(c: ClusterObservation, pool: string, listed: RbdListedImage | unde
     present: listed !== undefined || (!listingKnown && st !== undefined),
     id: listed?.id ?? null,
     size: listed?.size ?? null,
-    parent: listed?.parent ? { pool: listed.parent.pool, image: listed.parent.image, snapshot: listed.parent.snapshot } : null,
+    parent: listed?.parent
+      ? { pool: listed.parent.pool, image: listed.parent.image, snapshot: listed.parent.snapshot }
+      : null,
     snapshotCount: listed?.snapshots.length ?? 0,
     mirrored: st !== undefined,
     state: st?.state?.raw ?? null,
@@ -198,7 +221,17 @@ function buildImages(input: BuildInput, names: Map<string, string>): ImageNode[]
         const key = st?.globalId ? `gid:${st.globalId}` : `${c.cluster}/${p.pool}/${name}`;
         let node = nodes.get(key);
         if (!node) {
-          node = { key, globalId: st?.globalId ?? null, name, pool: p.pool, mode: 'none', sides: [], primaries: [], openstack: { kind: 'none', expected: null, id: null, name: null, status: null, verified: false }, rpo: null };
+          node = {
+            key,
+            globalId: st?.globalId ?? null,
+            name,
+            pool: p.pool,
+            mode: 'none',
+            sides: [],
+            primaries: [],
+            openstack: { kind: 'none', expected: null, id: null, name: null, status: null, verified: false },
+            rpo: null,
+          };
           nodes.set(key, node);
         }
         node.sides.push(side(c, p.pool, listed.get(name), st, p.listing !== null));
@@ -263,14 +296,18 @@ function finishNode(node: ImageNode, poolMode: Map<string, string>, now: number)
   let mode: ImageNode['mode'] = mirrored ? 'unknown' : 'none';
   if (mirrored) {
     for (const s of node.sides) {
-      const m = modeOfReplay(s.replay, s.text ? { text: s.text, replay: s.replay, syncPercent: s.syncPercent, splitBrain: s.splitBrain } : undefined);
+      const m = modeOfReplay(
+        s.replay,
+        s.text ? { text: s.text, replay: s.replay, syncPercent: s.syncPercent, splitBrain: s.splitBrain } : undefined,
+      );
       if (m) {
         mode = m;
         break;
       }
     }
     // Pool-mode mirroring is journal-based by definition.
-    if (mode === 'unknown' && node.sides.some((s) => poolMode.get(`${s.cluster}/${s.pool}`) === 'pool')) mode = 'journal';
+    if (mode === 'unknown' && node.sides.some((s) => poolMode.get(`${s.cluster}/${s.pool}`) === 'pool'))
+      mode = 'journal';
   }
   node.mode = mode;
   node.primaries = node.sides.filter((s) => s.role === 'primary').map((s) => s.cluster);
@@ -294,7 +331,16 @@ function glanceStoreNodes(inv: Inventory, os: OpenstackObservation | null): Glan
   });
   for (const r of reported) {
     if (out.some((s) => s.id === r.id)) continue;
-    out.push({ id: r.id, site: null, cluster: null, pool: r.pool, type: r.type, isDefault: r.isDefault, configured: false, reported: true });
+    out.push({
+      id: r.id,
+      site: null,
+      cluster: null,
+      pool: r.pool,
+      type: r.type,
+      isDefault: r.isDefault,
+      configured: false,
+      reported: true,
+    });
   }
   return out;
 }

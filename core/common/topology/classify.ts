@@ -8,7 +8,8 @@ import type { MirrorState } from '../parsers/mirror-pool-status';
 import type { ImageMirrorMode, ImageSide, Rpo, SideRole } from './model';
 
 const NON_PRIMARY_STATUS = new Set(['replaying', 'syncing', 'starting_replay', 'error']);
-const NON_PRIMARY_TEXT = /remote image (demoted|is not primary)|^stopped$|split-brain|bootstrapping|replaying|syncing|error bootstrapping/i;
+const NON_PRIMARY_TEXT =
+  /remote image (demoted|is not primary)|^stopped$|split-brain|bootstrapping|replaying|syncing|error bootstrapping/i;
 
 /** Primary / non-primary as far as the published mirror status tells. */
 export function roleOf(state: MirrorState | null, description: string | null): SideRole {
@@ -55,10 +56,17 @@ export function rpoOf(sides: ImageSide[], nowMs: number): Rpo | null {
         consistentAt: ts,
       };
     } else {
-      cur = { kind: 'journal', seconds: r.secondsUntilSynced, entriesBehind: r.entriesBehindPrimary, bytesPerSecond: r.bytesPerSecond, consistentAt: null };
+      cur = {
+        kind: 'journal',
+        seconds: r.secondsUntilSynced,
+        entriesBehind: r.entriesBehindPrimary,
+        bytesPerSecond: r.bytesPerSecond,
+        consistentAt: null,
+      };
     }
     // Worst side wins: the RPO of the image is that of its most stale copy.
-    if (!best || (cur.seconds ?? -1) > (best.seconds ?? -1) || (cur.entriesBehind ?? -1) > (best.entriesBehind ?? -1)) best = cur;
+    if (!best || (cur.seconds ?? -1) > (best.seconds ?? -1) || (cur.entriesBehind ?? -1) > (best.entriesBehind ?? -1))
+      best = cur;
   }
   return best;
 }

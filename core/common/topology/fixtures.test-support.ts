@@ -21,9 +21,29 @@ export const TWO_SITE_INVENTORY: Inventory = inventorySchema.parse({
     { name: 'site-b', site: 'site-b' },
   ],
   hosts: [
-    { id: 'mon-a', site: 'site-a', address: '127.0.0.1', user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'ceph-mon', cluster: 'site-a' }] },
-    { id: 'mon-b', site: 'site-b', address: '127.0.0.2', user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'ceph-mon', cluster: 'site-b' }] },
-    { id: 'ctl', address: '127.0.0.3', user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'openstack-controller', cloud: 'lab' }] },
+    {
+      id: 'mon-a',
+      site: 'site-a',
+      address: '127.0.0.1',
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'ceph-mon', cluster: 'site-a' }],
+    },
+    {
+      id: 'mon-b',
+      site: 'site-b',
+      address: '127.0.0.2',
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'ceph-mon', cluster: 'site-b' }],
+    },
+    {
+      id: 'ctl',
+      address: '127.0.0.3',
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'openstack-controller', cloud: 'lab' }],
+    },
   ],
   glance: {
     stores: [
@@ -47,7 +67,12 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
   return r.value;
 }
 
-export function observeCluster(site: string, cephS: string | null, pools: PoolTexts[], reason: string | null = null): ClusterObservation {
+export function observeCluster(
+  site: string,
+  cephS: string | null,
+  pools: PoolTexts[],
+  reason: string | null = null,
+): ClusterObservation {
   const target: CephTarget = { sudo: false };
   if (reason !== null) {
     return {
@@ -61,7 +86,9 @@ export function observeCluster(site: string, cephS: string | null, pools: PoolTe
       osdPools: null,
       df: null,
       pools: [],
-      problems: [{ scope: 'cluster', subject: site, hostId: `mon-${site.slice(-1)}`, code: 'timeout', message: reason }],
+      problems: [
+        { scope: 'cluster', subject: site, hostId: `mon-${site.slice(-1)}`, code: 'timeout', message: reason },
+      ],
       durationMs: 10_000,
     };
   }

@@ -27,11 +27,18 @@ export interface GlanceMatrix {
 }
 
 export function glanceMatrix(m: TopologyModel): GlanceMatrix {
-  const stores = m.glanceStores.map((s) => ({ id: s.id, site: s.site, cluster: s.cluster, pool: s.pool, type: s.type }));
+  const stores = m.glanceStores.map((s) => ({
+    id: s.id,
+    site: s.site,
+    cluster: s.cluster,
+    pool: s.pool,
+    type: s.type,
+  }));
   const os = m.openstack;
   if (!os) return { stores, rows: [] };
   const present = new Set<string>();
-  for (const i of m.images) for (const s of i.sides) if (s.source === 'local' && s.present) present.add(`${s.cluster}/${s.pool}/${i.name}`);
+  for (const i of m.images)
+    for (const s of i.sides) if (s.source === 'local' && s.present) present.add(`${s.cluster}/${s.pool}/${i.name}`);
   const observed = new Set(m.pools.filter((p) => p.verbose && p.imageCount !== null).map((p) => p.key));
   const users = new Map<string, number>();
   for (const s of os.servers) if (s.imageId) users.set(s.imageId, (users.get(s.imageId) ?? 0) + 1);
@@ -51,7 +58,14 @@ export function glanceMatrix(m: TopologyModel): GlanceMatrix {
         rbd,
       };
     }
-    return { imageId: g.id, name: g.name, status: g.status, storesUnknown: g.storesUnknown, cells, users: users.get(g.id) ?? 0 };
+    return {
+      imageId: g.id,
+      name: g.name,
+      status: g.status,
+      storesUnknown: g.storesUnknown,
+      cells,
+      users: users.get(g.id) ?? 0,
+    };
   });
   return { stores, rows };
 }

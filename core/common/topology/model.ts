@@ -9,7 +9,8 @@ import type { Health, MirrorPoolStatus } from '../parsers/mirror-pool-status';
 import type { CinderVolume, GlanceImage, GlanceStoreInfo, NovaServer, OpenstackInventory } from '../parsers/openstack';
 import type { MirrorPoolInfo, PeerDirection, PoolMirrorMode, RbdListedImage } from '../parsers/rbd';
 
-export type ProblemCode = 'unreachable' | 'timeout' | 'command-failed' | 'permission-denied' | 'parse-error' | 'not-configured';
+export type ProblemCode =
+  'unreachable' | 'timeout' | 'command-failed' | 'permission-denied' | 'parse-error' | 'not-configured';
 
 /** Why part of the model is missing. Discovery never throws: it records these and carries on. */
 export interface DiscoveryProblem {

@@ -26,7 +26,8 @@ export function pairingIndex(
   inv: { images: GlanceImage[]; volumes: CinderVolume[]; servers: NovaServer[]; errors: Record<string, string> } | null,
   glancePools: { cluster: string; pool: string }[],
 ): PairingIndex {
-  const fetched = (part: string): boolean => inv !== null && !inv.errors[part] && !inv.errors['auth'] && !inv.errors['config'];
+  const fetched = (part: string): boolean =>
+    inv !== null && !inv.errors[part] && !inv.errors['auth'] && !inv.errors['config'];
   return {
     glance: fetched('images') && inv ? new Map(inv.images.map((i) => [i.id, i])) : null,
     volumes: fetched('volumes') && inv ? new Map(inv.volumes.map((v) => [v.id, v])) : null,
@@ -40,15 +41,18 @@ const NONE: OpenstackRef = { kind: 'none', expected: null, id: null, name: null,
 
 export function pairImage(name: string, pool: string, clusters: string[], idx: PairingIndex): OpenstackRef {
   const vol = VOLUME_RE.exec(name);
-  if (vol?.[1]) return lookup('cinder-volume', vol[1].toLowerCase(), idx.volumes, (v) => ({ name: v.name, status: v.status }));
+  if (vol?.[1])
+    return lookup('cinder-volume', vol[1].toLowerCase(), idx.volumes, (v) => ({ name: v.name, status: v.status }));
   const disk = DISK_RE.exec(name);
-  if (disk?.[1]) return lookup('nova-disk', disk[1].toLowerCase(), idx.servers, (s) => ({ name: s.name, status: s.status }));
+  if (disk?.[1])
+    return lookup('nova-disk', disk[1].toLowerCase(), idx.servers, (s) => ({ name: s.name, status: s.status }));
   const g = GLANCE_RE.exec(name);
   if (g?.[1]) {
     const id = g[1].toLowerCase();
     const inGlancePool = clusters.some((c) => idx.glancePools.has(`${c}/${pool}`)) || idx.glancePoolNames.has(pool);
     const known = idx.glance?.get(id);
-    if (known) return { kind: 'glance-image', expected: null, id, name: known.name, status: known.status, verified: true };
+    if (known)
+      return { kind: 'glance-image', expected: null, id, name: known.name, status: known.status, verified: true };
     if (inGlancePool) return lookup('glance-image', id, idx.glance, (i) => ({ name: i.name, status: i.status }));
   }
   return NONE;

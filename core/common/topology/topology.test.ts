@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseImageShow, parseMirrorPoolStatus } from '../parsers/index';
-import { buildTopology, evaluateHealth, glanceMatrix, type ClusterObservation, type Finding, type OpenstackObservation, type TopologyModel } from './index';
+import {
+  buildTopology,
+  evaluateHealth,
+  glanceMatrix,
+  type ClusterObservation,
+  type Finding,
+  type OpenstackObservation,
+  type TopologyModel,
+} from './index';
 import { observeCluster, TWO_SITE_INVENTORY } from './fixtures.test-support';
 
 const PAC = join(__dirname, '..', 'parsers', 'fixtures', 'pacific-16.2.15');
@@ -14,8 +22,16 @@ const NOW = Date.UTC(2026, 10, 22, 2, 40, 0);
 function state(prefix: string, sites: ('site-a' | 'site-b')[] = ['site-a', 'site-b']): ClusterObservation[] {
   return sites.map((s) =>
     observeCluster(s, f(`ceph-s-${s}.json`), [
-      { pool: 'images', info: f(`mirror-pool-info-images-${s}.json`), status: f(`${prefix}-mirror-pool-status-verbose-images-${s}.json`) },
-      { pool: 'volumes', info: f(`mirror-pool-info-volumes-${s}.json`), status: f(`${prefix}-mirror-pool-status-verbose-volumes-${s}.json`) },
+      {
+        pool: 'images',
+        info: f(`mirror-pool-info-images-${s}.json`),
+        status: f(`${prefix}-mirror-pool-status-verbose-images-${s}.json`),
+      },
+      {
+        pool: 'volumes',
+        info: f(`mirror-pool-info-volumes-${s}.json`),
+        status: f(`${prefix}-mirror-pool-status-verbose-volumes-${s}.json`),
+      },
     ]),
   );
 }
@@ -37,7 +53,10 @@ describe('model from real captures', () => {
     const jr = m.images.find((i) => i.name === 'dr-journal-p1');
     expect(jr?.mode).toBe('journal');
     expect(jr?.primaries).toEqual(['site-a']);
-    expect(m.pools.find((p) => p.key === 'site-a/images')?.peers[0]).toMatchObject({ direction: 'rx-tx', remoteCluster: 'site-b' });
+    expect(m.pools.find((p) => p.key === 'site-a/images')?.peers[0]).toMatchObject({
+      direction: 'rx-tx',
+      remoteCluster: 'site-b',
+    });
     const fs = evaluateHealth(m, { now: NOW });
     expect(fs.filter((x) => x.severity === 'error')).toEqual([]);
   });
@@ -74,14 +93,26 @@ describe('model from real captures', () => {
 
   it('05 site A down → partial model: site unreachable, A side seen through B as peer view', () => {
     const b = observeCluster('site-b', f('05-siteA-down-ceph-s-site-b.json'), [
-      { pool: 'images', info: f('mirror-pool-info-images-site-b.json'), status: f('05-siteA-down-mirror-pool-status-verbose-images-site-b.json') },
-      { pool: 'volumes', info: f('mirror-pool-info-volumes-site-b.json'), status: f('05-siteA-down-mirror-pool-status-verbose-volumes-site-b.json') },
+      {
+        pool: 'images',
+        info: f('mirror-pool-info-images-site-b.json'),
+        status: f('05-siteA-down-mirror-pool-status-verbose-images-site-b.json'),
+      },
+      {
+        pool: 'volumes',
+        info: f('mirror-pool-info-volumes-site-b.json'),
+        status: f('05-siteA-down-mirror-pool-status-verbose-volumes-site-b.json'),
+      },
     ]);
     const a = observeCluster('site-a', null, [], "rbd: couldn't connect to the cluster! (timed out after 10 s)");
     const m = model([a, b]);
     expect(m.sites.find((s) => s.name === 'site-a')).toMatchObject({ reachable: false });
     const jr = m.images.find((i) => i.name === 'dr-journal-p1');
-    expect(jr?.sides.find((s) => s.cluster === 'site-a')).toMatchObject({ source: 'peer-view', state: 'down+stopped', role: 'primary' });
+    expect(jr?.sides.find((s) => s.cluster === 'site-a')).toMatchObject({
+      source: 'peer-view',
+      state: 'down+stopped',
+      role: 'primary',
+    });
     const fs = evaluateHealth(m, { now: NOW });
     const site = fs.find((x) => x.rule === 'site-unreachable');
     expect(site?.subject).toBe('site-a');
@@ -91,7 +122,11 @@ describe('model from real captures', () => {
 
   it('06 force-promoted while A is down: B is primary ("orphan (force promoting)")', () => {
     const b = observeCluster('site-b', f('06-B-force-promoted-A-down-ceph-s-site-b.json'), [
-      { pool: 'images', info: f('mirror-pool-info-images-site-b.json'), status: f('06-B-force-promoted-A-down-mirror-pool-status-verbose-images-site-b.json') },
+      {
+        pool: 'images',
+        info: f('mirror-pool-info-images-site-b.json'),
+        status: f('06-B-force-promoted-A-down-mirror-pool-status-verbose-images-site-b.json'),
+      },
     ]);
     const m = model([observeCluster('site-a', null, [], 'timed out'), b]);
     const img = m.images[0];
@@ -101,7 +136,11 @@ describe('model from real captures', () => {
 
   it('13 stale daemon after restart → daemon-stale warning with the callout', () => {
     const b = observeCluster('site-b', f('13-after-full-restart-ceph-s-site-b.json'), [
-      { pool: 'vms', info: f('mirror-pool-info-vms-site-b.json'), status: f('13-after-full-restart-stale-daemon-mirror-pool-status-vms-site-b.json') },
+      {
+        pool: 'vms',
+        info: f('mirror-pool-info-vms-site-b.json'),
+        status: f('13-after-full-restart-stale-daemon-mirror-pool-status-vms-site-b.json'),
+      },
     ]);
     const fs = evaluateHealth(model([b]), { now: NOW });
     const stale = fs.find((x) => x.rule === 'daemon-stale');
@@ -113,13 +152,21 @@ describe('model from real captures', () => {
   it('daemon missing: pool with a receiving peer and no daemon', () => {
     const st = JSON.parse(f('01-synced-mirror-pool-status-verbose-volumes-site-b.json')) as Record<string, unknown>;
     st['daemons'] = [];
-    const b = observeCluster('site-b', null, [{ pool: 'volumes', info: f('mirror-pool-info-volumes-site-b.json'), status: JSON.stringify(st) }]);
+    const b = observeCluster('site-b', null, [
+      { pool: 'volumes', info: f('mirror-pool-info-volumes-site-b.json'), status: JSON.stringify(st) },
+    ]);
     const fs = evaluateHealth(model([b]), { now: NOW });
     expect(fs.find((x) => x.rule === 'daemon-missing')?.severity).toBe('error');
   });
 
   it('one-way source (10/11): no daemon-missing, tx-only peer reported as info', () => {
-    const a = observeCluster('site-a', null, [{ pool: 'vms', info: f('11-mirror-pool-info-all-source-site-a.json'), status: f('10-mirror-pool-status-oneway-site-a.json') }]);
+    const a = observeCluster('site-a', null, [
+      {
+        pool: 'vms',
+        info: f('11-mirror-pool-info-all-source-site-a.json'),
+        status: f('10-mirror-pool-status-oneway-site-a.json'),
+      },
+    ]);
     const fs = evaluateHealth(model([a]), { now: NOW });
     expect(fs.find((x) => x.rule === 'daemon-missing')).toBeUndefined();
     expect(fs.find((x) => x.rule === 'daemon-unhealthy')).toBeUndefined();
@@ -127,17 +174,29 @@ describe('model from real captures', () => {
   });
 
   it('primary on neither side', () => {
-    const a = JSON.parse(f('03-demoted-both-secondary-mirror-pool-status-verbose-images-site-a.json')) as { images: Record<string, unknown>[] };
+    const a = JSON.parse(f('03-demoted-both-secondary-mirror-pool-status-verbose-images-site-a.json')) as {
+      images: Record<string, unknown>[];
+    };
     a.images[0] = { ...a.images[0], state: 'up+unknown', description: 'remote image is not primary' };
     const clusters = [
-      observeCluster('site-a', null, [{ pool: 'images', info: f('mirror-pool-info-images-site-a.json'), status: JSON.stringify(a) }]),
-      observeCluster('site-b', null, [{ pool: 'images', info: f('mirror-pool-info-images-site-b.json'), status: f('03-demoted-both-secondary-mirror-pool-status-verbose-images-site-b.json') }]),
+      observeCluster('site-a', null, [
+        { pool: 'images', info: f('mirror-pool-info-images-site-a.json'), status: JSON.stringify(a) },
+      ]),
+      observeCluster('site-b', null, [
+        {
+          pool: 'images',
+          info: f('mirror-pool-info-images-site-b.json'),
+          status: f('03-demoted-both-secondary-mirror-pool-status-verbose-images-site-b.json'),
+        },
+      ]),
     ];
     const m = model(clusters);
     expect(evaluateHealth(m, { now: NOW }).map((x) => x.rule)).toContain('primary-none');
     // Inside the grace period a fresh image is left alone.
     const key = m.images[0]?.key ?? '';
-    expect(evaluateHealth(m, { now: NOW, firstSeen: { [key]: NOW - 20_000 } }).map((x) => x.rule)).not.toContain('primary-none');
+    expect(evaluateHealth(m, { now: NOW, firstSeen: { [key]: NOW - 20_000 } }).map((x) => x.rule)).not.toContain(
+      'primary-none',
+    );
   });
 
   it('snapshot RPO from the last mirror snapshot; journal lag', () => {
@@ -145,10 +204,22 @@ describe('model from real captures', () => {
     const snap = m.images.find((i) => i.mode === 'snapshot');
     const ts = 1795313928;
     expect(snap?.rpo).toMatchObject({ kind: 'snapshot', consistentAt: ts });
-    const late = buildTopology({ inventory: TWO_SITE_INVENTORY, clusters: state('02-incremental'), openstack: null, generatedAt: (ts + 2000) * 1000, mode: 'full' });
+    const late = buildTopology({
+      inventory: TWO_SITE_INVENTORY,
+      clusters: state('02-incremental'),
+      openstack: null,
+      generatedAt: (ts + 2000) * 1000,
+      mode: 'full',
+    });
     const fs = evaluateHealth(late, { now: (ts + 2000) * 1000 });
     expect(fs.find((x) => x.rule === 'rpo-exceeded')?.severity).toBe('warning');
-    const early = buildTopology({ inventory: TWO_SITE_INVENTORY, clusters: state('02-incremental'), openstack: null, generatedAt: (ts + 60) * 1000, mode: 'full' });
+    const early = buildTopology({
+      inventory: TWO_SITE_INVENTORY,
+      clusters: state('02-incremental'),
+      openstack: null,
+      generatedAt: (ts + 60) * 1000,
+      mode: 'full',
+    });
     expect(evaluateHealth(early, { now: (ts + 60) * 1000 }).find((x) => x.rule === 'rpo-exceeded')).toBeUndefined();
     const five = model(state('05-siteA-down', ['site-b']));
     expect(five.images.find((i) => i.mode === 'journal')?.rpo).toMatchObject({ kind: 'journal', entriesBehind: 514 });
@@ -156,8 +227,20 @@ describe('model from real captures', () => {
 
   it('peer mode mismatch between the two sides of a pool', () => {
     const clusters = [
-      observeCluster('site-a', null, [{ pool: 'volumes', info: f('mirror-pool-info-volumes-site-a.json'), status: f('01-synced-mirror-pool-status-verbose-volumes-site-a.json') }]),
-      observeCluster('site-b', null, [{ pool: 'volumes', info: f('mirror-pool-info-images-site-b.json'), status: f('01-synced-mirror-pool-status-verbose-volumes-site-b.json') }]),
+      observeCluster('site-a', null, [
+        {
+          pool: 'volumes',
+          info: f('mirror-pool-info-volumes-site-a.json'),
+          status: f('01-synced-mirror-pool-status-verbose-volumes-site-a.json'),
+        },
+      ]),
+      observeCluster('site-b', null, [
+        {
+          pool: 'volumes',
+          info: f('mirror-pool-info-images-site-b.json'),
+          status: f('01-synced-mirror-pool-status-verbose-volumes-site-b.json'),
+        },
+      ]),
     ];
     const fs = evaluateHealth(model(clusters), { now: NOW });
     expect(fs.filter((x) => x.rule === 'peer-mode-mismatch')).toHaveLength(1);
@@ -169,19 +252,36 @@ describe('clones, journaling, OpenStack pairing', () => {
     JSON.stringify({
       summary: { health: 'OK', daemon_health: 'OK', image_health: 'OK', states: {} },
       daemons: [{ service_id: '1', instance_id: '2', health: 'OK', leader: true }],
-      images: names.map((n, i) => ({ name: n, global_id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, state: 'up+stopped', description: 'local image is primary', ...extra })),
+      images: names.map((n, i) => ({
+        name: n,
+        global_id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+        state: 'up+stopped',
+        description: 'local image is primary',
+        ...extra,
+      })),
     });
   const ls = (rows: Record<string, unknown>[]): string => JSON.stringify(rows);
 
   it('clone whose parent is not mirrored; pool-mode image without journaling', () => {
     const a = observeCluster('site-a', null, [
-      { pool: 'images', info: '{"mode":"image","site_name":"site-a","peers":[]}', status: status([]), listing: ls([{ image: 'g1', id: '1', size: 1, format: 2 }]) },
+      {
+        pool: 'images',
+        info: '{"mode":"image","site_name":"site-a","peers":[]}',
+        status: status([]),
+        listing: ls([{ image: 'g1', id: '1', size: 1, format: 2 }]),
+      },
       {
         pool: 'volumes',
         info: f('mirror-pool-info-vms-site-a.json'),
         status: status(['c1']),
         listing: ls([
-          { image: 'c1', id: '2', size: 1, format: 2, parent: { pool: 'images', pool_namespace: '', image: 'g1', snapshot: 'snap' } },
+          {
+            image: 'c1',
+            id: '2',
+            size: 1,
+            format: 2,
+            parent: { pool: 'images', pool_namespace: '', image: 'g1', snapshot: 'snap' },
+          },
           { image: 'plain', id: '3', size: 1, format: 2 },
         ]),
       },
@@ -208,7 +308,19 @@ describe('clones, journaling, OpenStack pairing', () => {
         source: 'rest',
         images: [img.value],
         stores: [],
-        volumes: volumes.map((v) => ({ id: v.id, name: 'v', status: 'available', size: 1, type: null, replicationStatus: null, availabilityZone: null, host: null, bootable: null, attachedServerIds: [], imageId: glanceId })),
+        volumes: volumes.map((v) => ({
+          id: v.id,
+          name: 'v',
+          status: 'available',
+          size: 1,
+          type: null,
+          replicationStatus: null,
+          availabilityZone: null,
+          host: null,
+          bootable: null,
+          attachedServerIds: [],
+          imageId: glanceId,
+        })),
         servers: [],
         errors,
         timingsMs: {},
@@ -217,26 +329,53 @@ describe('clones, journaling, OpenStack pairing', () => {
   }
   const withOs = (): ClusterObservation[] => [
     observeCluster('site-a', null, [
-      { pool: 'images', info: f('mirror-pool-info-images-site-a.json'), status: status([]), listing: f('rbd-ls-images-site-a.json', OSZ) },
-      { pool: 'volumes', info: f('mirror-pool-info-volumes-site-a.json'), status: status([`volume-${volId}`]), listing: ls([{ image: `volume-${volId}`, id: '9', size: 1, format: 2 }]) },
+      {
+        pool: 'images',
+        info: f('mirror-pool-info-images-site-a.json'),
+        status: status([]),
+        listing: f('rbd-ls-images-site-a.json', OSZ),
+      },
+      {
+        pool: 'volumes',
+        info: f('mirror-pool-info-volumes-site-a.json'),
+        status: status([`volume-${volId}`]),
+        listing: ls([{ image: `volume-${volId}`, id: '9', size: 1, format: 2 }]),
+      },
     ]),
-    observeCluster('site-b', null, [{ pool: 'images', info: f('mirror-pool-info-images-site-b.json'), status: status([]), listing: ls([]) }]),
+    observeCluster('site-b', null, [
+      { pool: 'images', info: f('mirror-pool-info-images-site-b.json'), status: status([]), listing: ls([]) },
+    ]),
   ];
 
   it('orphan volume- image when Cinder has no such volume; paired when it does; unknown when Cinder failed', () => {
     const orphan = model(withOs(), openstack());
-    expect(orphan.images.find((i) => i.name.startsWith('volume-'))?.openstack).toMatchObject({ kind: 'orphan', expected: 'cinder-volume', id: volId });
+    expect(orphan.images.find((i) => i.name.startsWith('volume-'))?.openstack).toMatchObject({
+      kind: 'orphan',
+      expected: 'cinder-volume',
+      id: volId,
+    });
     expect(evaluateHealth(orphan, { now: NOW }).map((x) => x.rule)).toContain('orphan-rbd-image');
     const paired = model(withOs(), openstack([{ id: volId }]));
-    expect(paired.images.find((i) => i.name.startsWith('volume-'))?.openstack).toMatchObject({ kind: 'cinder-volume', verified: true });
+    expect(paired.images.find((i) => i.name.startsWith('volume-'))?.openstack).toMatchObject({
+      kind: 'cinder-volume',
+      verified: true,
+    });
     const broken = model(withOs(), openstack([], { volumes: 'HTTP 503' }));
-    expect(broken.images.find((i) => i.name.startsWith('volume-'))?.openstack).toMatchObject({ kind: 'cinder-volume', verified: false });
-    expect(evaluateHealth(broken, { now: NOW }).map((x) => x.rule)).toEqual(expect.arrayContaining(['openstack-unreachable']));
+    expect(broken.images.find((i) => i.name.startsWith('volume-'))?.openstack).toMatchObject({
+      kind: 'cinder-volume',
+      verified: false,
+    });
+    expect(evaluateHealth(broken, { now: NOW }).map((x) => x.rule)).toEqual(
+      expect.arrayContaining(['openstack-unreachable']),
+    );
   });
 
   it('Glance image paired by id; store matrix; store listed but RBD data missing; missing at a site that uses it', () => {
     const m = model(withOs(), openstack([{ id: volId }]));
-    expect(m.images.find((i) => i.name === glanceId)?.openstack).toMatchObject({ kind: 'glance-image', name: 'smoke-image' });
+    expect(m.images.find((i) => i.name === glanceId)?.openstack).toMatchObject({
+      kind: 'glance-image',
+      name: 'smoke-image',
+    });
     const mx = glanceMatrix(m);
     expect(mx.rows[0]?.cells['central']).toEqual({ listed: true, importing: false, failed: false, rbd: 'present' });
     expect(mx.rows[0]?.cells['dcn0']).toMatchObject({ listed: true, rbd: 'missing' });
@@ -250,7 +389,12 @@ describe('clones, journaling, OpenStack pairing', () => {
     const os = openstack();
     const inv = os.inventory;
     if (!inv?.images[0]) throw new Error('fixture');
-    inv.images[0] = { ...inv.images[0], failedImportStores: ['dcn1'], importingToStores: ['dcn0'], updatedAt: '2026-11-22T00:00:00Z' };
+    inv.images[0] = {
+      ...inv.images[0],
+      failedImportStores: ['dcn1'],
+      importingToStores: ['dcn0'],
+      updatedAt: '2026-11-22T00:00:00Z',
+    };
     const fs = evaluateHealth(model(withOs(), os), { now: NOW });
     expect(fs.find((x) => x.rule === 'glance-import-failed')?.evidence['os_glance_failed_import']).toEqual(['dcn1']);
     expect(fs.find((x) => x.rule === 'glance-import-stuck')?.severity).toBe('warning');
@@ -261,7 +405,14 @@ describe('bulk shape', () => {
   it('the 200-image bench capture builds 200 images in one pool', () => {
     const st = parseMirrorPoolStatus(f('bench-mirror-pool-status-verbose-200-images-site-b.json'));
     expect(st.ok).toBe(true);
-    const b = observeCluster('site-b', null, [{ pool: 'volumes', info: f('mirror-pool-info-volumes-site-b.json'), status: f('bench-mirror-pool-status-verbose-200-images-site-b.json'), listing: f('bench-rbd-ls-l-200.json') }]);
+    const b = observeCluster('site-b', null, [
+      {
+        pool: 'volumes',
+        info: f('mirror-pool-info-volumes-site-b.json'),
+        status: f('bench-mirror-pool-status-verbose-200-images-site-b.json'),
+        listing: f('bench-rbd-ls-l-200.json'),
+      },
+    ]);
     const m = model([b]);
     expect(m.images.length).toBeGreaterThanOrEqual(200);
     expect(m.images.filter((i) => i.sides[0]?.mirrored)).toHaveLength(200);

@@ -12,7 +12,8 @@ export function defineWizard<P>(def: WizardDef<P>): WizardDef<P> {
     if (ids.has(s.id)) throw new Error(`wizard ${def.id}: duplicate step id ${s.id}`);
     ids.add(s.id);
     if (!def.phases.includes(s.phase)) throw new Error(`wizard ${def.id}: step ${s.id} has unknown phase ${s.phase}`);
-    if (s.risk === 'destructive' && !s.confirm) throw new Error(`wizard ${def.id}: destructive step ${s.id} needs a typed confirmation`);
+    if (s.risk === 'destructive' && !s.confirm)
+      throw new Error(`wizard ${def.id}: destructive step ${s.id} needs a typed confirmation`);
   }
   if (def.downtime && (!def.phases.includes(def.downtime.from) || !def.phases.includes(def.downtime.to))) {
     throw new Error(`wizard ${def.id}: downtime phases must be phases of the wizard`);
@@ -51,7 +52,9 @@ export function planWizard<P>(def: WizardDef<P>, params: P, inventory: Inventory
       risk: s.risk,
       ...(s.description ? { description: s.description } : {}),
       commands,
-      ...(s.manual ? { manual: { instructions: s.manual.instructions(ctx), ...(term ? { terminal: term } : {}) } } : {}),
+      ...(s.manual
+        ? { manual: { instructions: s.manual.instructions(ctx), ...(term ? { terminal: term } : {}) } }
+        : {}),
       ...(s.confirm ? { confirmation: s.confirm(ctx) } : {}),
       ...(s.wait ? { wait: { intervalMs: s.wait.intervalMs, timeoutMs: s.wait.timeoutMs } } : {}),
       ...(s.retry ? { retry: s.retry } : {}),

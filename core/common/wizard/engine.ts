@@ -9,7 +9,15 @@ import type { Inventory } from '../inventory/schema';
 import type { AbortSignalLike, Clock, CommandRunner } from '../ports';
 import { EtaEstimator } from './eta';
 import { StepFailedError, TransportError, WizardInputError, errorMessage } from './errors';
-import { reconstruct, type JournalRecord, type JournalSink, type NewRecord, type RunState, type RunStatus, type StepState } from './journal';
+import {
+  reconstruct,
+  type JournalRecord,
+  type JournalSink,
+  type NewRecord,
+  type RunState,
+  type RunStatus,
+  type StepState,
+} from './journal';
 import { scrub, type Secret } from './secret';
 import { makeStepContext, type ContextDeps } from './step-context';
 import type { Facts, PlanContext, PlannedCommand, ProgressUpdate, StepContext, StepDef, WizardDef } from './types';
@@ -95,12 +103,16 @@ export class WizardEngine<P> {
   /** Re-opens a run from its journal (after a pause, a failure or a crash). */
   static async resume<P>(deps: EngineDeps<P>, records: JournalRecord[], reason = 'resume'): Promise<WizardEngine<P>> {
     const st = reconstruct(records);
-    if (st.status === 'succeeded' || st.status === 'aborted') throw new WizardInputError(`run ${st.runId} is ${st.status}; nothing to resume`);
+    if (st.status === 'succeeded' || st.status === 'aborted')
+      throw new WizardInputError(`run ${st.runId} is ${st.status}; nothing to resume`);
     if (st.wizard !== deps.wizard.id) throw new WizardInputError(`run ${st.runId} belongs to wizard ${st.wizard}`);
     const parsed = deps.wizard.params.safeParse(st.params);
     if (!parsed.success) throw new WizardInputError(`journaled parameters no longer valid: ${parsed.error.message}`);
     const eng = new WizardEngine(deps, parsed.data, records);
-    await eng.append({ type: 'run-resumed', reason: st.status === 'interrupted' ? `${reason} after an interruption` : reason });
+    await eng.append({
+      type: 'run-resumed',
+      reason: st.status === 'interrupted' ? `${reason} after an interruption` : reason,
+    });
     eng.state.status = 'running';
     return eng;
   }
@@ -127,7 +139,8 @@ export class WizardEngine<P> {
 
   private async append(rec: NewRecord): Promise<JournalRecord> {
     // Second line of defence behind the Secret type: any live secret value is scrubbed from the record.
-    const clean = this.secrets.size > 0 ? (JSON.parse(scrub(JSON.stringify(rec), this.secrets.values())) as NewRecord) : rec;
+    const clean =
+      this.secrets.size > 0 ? (JSON.parse(scrub(JSON.stringify(rec), this.secrets.values())) as NewRecord) : rec;
     const written = await this.deps.journal.append(clean);
     this.state.updatedAt = written.ts;
     this.deps.onRecord?.(written);
@@ -149,7 +162,10 @@ export class WizardEngine<P> {
   async confirm(stepId: string, typed: string): Promise<void> {
     const c = this.confirmationFor(stepId);
     if (!c) throw new WizardInputError(`step ${stepId} is not destructive; nothing to confirm`);
-    if (typed !== c.expected) throw new WizardInputError(`confirmation for ${stepId} refused: expected the name "${c.expected}", got "${typed}"`);
+    if (typed !== c.expected)
+      throw new WizardInputError(
+        `confirmation for ${stepId} refused: expected the name "${c.expected}", got "${typed}"`,
+      );
     await this.append({ type: 'operator-decision', step: stepId, decision: 'confirm', typed, by: this.by });
     this.stepState(stepId).confirmed = true;
   }
@@ -176,7 +192,13 @@ export class WizardEngine<P> {
   async manualDone(stepId: string, note?: string): Promise<void> {
     const def = this.stepDef(stepId);
     if (!def.manual) throw new WizardInputError(`step ${stepId} is not a manual step`);
-    await this.append({ type: 'operator-decision', step: stepId, decision: 'manual-done', ...(note ? { reason: note } : {}), by: this.by });
+    await this.append({
+      type: 'operator-decision',
+      step: stepId,
+      decision: 'manual-done',
+      ...(note ? { reason: note } : {}),
+      by: this.by,
+    });
     this.stepState(stepId).manualDone = true;
   }
 
@@ -207,7 +229,8 @@ export class WizardEngine<P> {
     await this.append({ type: 'run-paused', status, message, ...(step ? { step: step.id } : {}) });
     this.state.status = status;
     this.state.lastMessage = message;
-    if (step && (status === 'waiting-confirmation' || status === 'waiting-manual' || status === 'waiting-decision')) step.status = status;
+    if (step && (status === 'waiting-confirmation' || status === 'waiting-manual' || status === 'waiting-decision'))
+      step.status = status;
     return this.snapshot;
   }
 
@@ -281,8 +304,15 @@ export class WizardEngine<P> {
         st.status = 'done';
         return undefined;
       }
-      const what = st.status === 'failed' || st.lastFailure ? `failed (${st.lastFailure?.reason ?? 'see journal'})` : 'was interrupted';
-      return this.stop('waiting-decision', `step ${def.id} ${what} and its verification says it is not done: ${v.evidence}. Re-run it, skip it with a reason, or abort.`, st);
+      const what =
+        st.status === 'failed' || st.lastFailure
+          ? `failed (${st.lastFailure?.reason ?? 'see journal'})`
+          : 'was interrupted';
+      return this.stop(
+        'waiting-decision',
+        `step ${def.id} ${what} and its verification says it is not done: ${v.evidence}. Re-run it, skip it with a reason, or abort.`,
+        st,
+      );
     }
     // Steps that do not apply to these parameters (no OpenStack given, nothing to fence) are skipped on record.
     const notApplicable = def.skipIf?.(this.planCtx());
@@ -297,16 +327,32 @@ export class WizardEngine<P> {
       const c = this.confirmationFor(def.id);
       const supplied = this.confirmations[def.id];
       if (c && supplied !== undefined && supplied === c.expected) {
-        await this.append({ type: 'operator-decision', step: def.id, decision: 'confirm', typed: supplied, by: `${this.by} (flag)` });
+        await this.append({
+          type: 'operator-decision',
+          step: def.id,
+          decision: 'confirm',
+          typed: supplied,
+          by: `${this.by} (flag)`,
+        });
         st.confirmed = true;
       } else {
         const why = supplied !== undefined ? ` (supplied "${supplied}" does not match)` : '';
-        return this.stop('waiting-confirmation', `${c?.prompt ?? 'confirm'}: type "${c?.expected ?? def.id}"${why}`, st);
+        return this.stop(
+          'waiting-confirmation',
+          `${c?.prompt ?? 'confirm'}: type "${c?.expected ?? def.id}"${why}`,
+          st,
+        );
       }
     }
     // 3. Manual steps: show instructions, stop; verify once the operator says done.
     if (def.manual && !st.manualDone) {
-      await this.append({ type: 'step-planned', step: def.id, phase: def.phase, risk: def.risk, commands: def.plan(this.planCtx()) });
+      await this.append({
+        type: 'step-planned',
+        step: def.id,
+        phase: def.phase,
+        risk: def.risk,
+        commands: def.plan(this.planCtx()),
+      });
       return this.stop('waiting-manual', def.manual.instructions(this.planCtx()), st);
     }
     try {
@@ -336,7 +382,10 @@ export class WizardEngine<P> {
       await this.flushFacts(def.id, pending);
       if (!ok) {
         const bad = checks.filter((c) => !c.ok && c.severity !== 'warning');
-        throw new StepFailedError(`preconditions of ${def.id} not met: ${bad.map((c) => c.name).join(', ')}`, bad.map((c) => `${c.name}: ${c.evidence}`).join('\n'));
+        throw new StepFailedError(
+          `preconditions of ${def.id} not met: ${bad.map((c) => c.name).join(', ')}`,
+          bad.map((c) => `${c.name}: ${c.evidence}`).join('\n'),
+        );
       }
     }
     if (def.execute) {
@@ -368,13 +417,18 @@ export class WizardEngine<P> {
       this.deps.onProgress?.(def.id, { ...obs.progress, etaMs });
       if (obs.done) break;
       const limit = w.timeoutFrom?.(this.planCtx()) ?? w.timeoutMs;
-      if (now - start >= limit) throw new StepFailedError(`timed out after ${Math.round(limit / 1000)} s waiting in ${def.id}`, obs.evidence);
+      if (now - start >= limit)
+        throw new StepFailedError(`timed out after ${Math.round(limit / 1000)} s waiting in ${def.id}`, obs.evidence);
       await this.deps.clock.sleep(w.intervalMs, this.abortCtl);
     }
     await this.flushFacts(def.id, pending);
   }
 
-  private async safeVerify(def: StepDef<P>, ctx: StepContext<P>, pending: Facts): Promise<{ ok: boolean; evidence: string }> {
+  private async safeVerify(
+    def: StepDef<P>,
+    ctx: StepContext<P>,
+    pending: Facts,
+  ): Promise<{ ok: boolean; evidence: string }> {
     const transportRetries = this.deps.transportRetries ?? 3;
     for (let i = 0; ; i++) {
       try {
@@ -383,13 +437,20 @@ export class WizardEngine<P> {
         await this.flushFacts(def.id, pending);
         return v;
       } catch (e) {
-        if (!(e instanceof TransportError) || i >= transportRetries) return { ok: false, evidence: `verification could not run: ${errorMessage(e)}` };
+        if (!(e instanceof TransportError) || i >= transportRetries)
+          return { ok: false, evidence: `verification could not run: ${errorMessage(e)}` };
         await this.deps.clock.sleep(this.deps.transportRetryDelayMs ?? 5000, this.abortCtl);
       }
     }
   }
 
-  private async onStepError(def: StepDef<P>, st: StepState, ctx: StepContext<P>, pending: Facts, e: unknown): Promise<RunState | undefined> {
+  private async onStepError(
+    def: StepDef<P>,
+    st: StepState,
+    ctx: StepContext<P>,
+    pending: Facts,
+    e: unknown,
+  ): Promise<RunState | undefined> {
     if (this.abortCtl.aborted) {
       await this.append({ type: 'failed', step: def.id, reason: 'aborted by the operator', evidence: errorMessage(e) });
       st.status = 'failed';
@@ -398,7 +459,12 @@ export class WizardEngine<P> {
     }
     if (e instanceof TransportError) {
       // The command may or may not have run: reconnect (the runner does it on the next call) and verify.
-      await this.append({ type: 'failed', step: def.id, reason: `connection problem: ${e.message}`, evidence: e.evidence });
+      await this.append({
+        type: 'failed',
+        step: def.id,
+        reason: `connection problem: ${e.message}`,
+        evidence: e.evidence,
+      });
       const v = await this.safeVerify(def, ctx, pending);
       if (v.ok) {
         await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence, afterCrash: true });
@@ -408,7 +474,11 @@ export class WizardEngine<P> {
       }
       st.status = 'unknown';
       st.rerunAllowed = false;
-      return this.stop('waiting-decision', `step ${def.id}: connection lost mid-step and the state is not as expected (${v.evidence}). Re-run, skip with a reason, or abort.`, st);
+      return this.stop(
+        'waiting-decision',
+        `step ${def.id}: connection lost mid-step and the state is not as expected (${v.evidence}). Re-run, skip with a reason, or abort.`,
+        st,
+      );
     }
     const reason = errorMessage(e);
     const evidence = e instanceof StepFailedError ? e.evidence : '';
@@ -423,9 +493,13 @@ export class WizardEngine<P> {
 /** The default execute: every planned command, in order, with secrets wired from and to their slots. */
 export async function runPlanned<P>(ctx: StepContext<P>, commands: PlannedCommand[]): Promise<void> {
   for (const c of commands) {
-    if (c.placeholder) throw new StepFailedError(`plan still has placeholders (${c.argv.join(' ')}): discovery did not run`);
+    if (c.placeholder)
+      throw new StepFailedError(`plan still has placeholders (${c.argv.join(' ')}): discovery did not run`);
     const stdin = c.stdinSecret ? ctx.secrets.get(c.stdinSecret) : undefined;
-    if (c.stdinSecret && !stdin) throw new StepFailedError(`secret ${c.stdinSecret} is not available (secrets never survive a restart): re-run the step that produces it`);
+    if (c.stdinSecret && !stdin)
+      throw new StepFailedError(
+        `secret ${c.stdinSecret} is not available (secrets never survive a restart): re-run the step that produces it`,
+      );
     const res = await ctx.run(c.host, c.argv, {
       ...(stdin ? { stdin } : {}),
       ...(c.captureSecret ? { secretOutput: true } : {}),

@@ -72,7 +72,11 @@ export type JournalRecord = Base &
 export type JournalRecordType = JournalRecord['type'];
 export type RecordOf<T extends JournalRecordType> = Extract<JournalRecord, { type: T }>;
 /** A record before the store stamps seq/ts/runId. */
-export type NewRecord = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'seq' | 'ts' | 'runId'> : never) : never;
+export type NewRecord = JournalRecord extends infer R
+  ? R extends JournalRecord
+    ? Omit<R, 'seq' | 'ts' | 'runId'>
+    : never
+  : never;
 
 export type RunStatus =
   | 'running'
@@ -191,7 +195,10 @@ export function reconstruct(records: JournalRecord[]): RunState {
       case 'run-paused':
         state.status = r.status;
         state.lastMessage = r.message;
-        if (st && (r.status === 'waiting-confirmation' || r.status === 'waiting-manual' || r.status === 'waiting-decision')) {
+        if (
+          st &&
+          (r.status === 'waiting-confirmation' || r.status === 'waiting-manual' || r.status === 'waiting-decision')
+        ) {
           st.status = r.status;
         }
         break;

@@ -38,7 +38,9 @@ export function computeTimings(records: JournalRecord[]): RunTimings {
   }
   const phases = first.phases.map((phase) => {
     const s = span.get(phase);
-    return s ? { phase, startedAt: s.a, endedAt: s.b, ms: t(s.b) - t(s.a) } : { phase, startedAt: null, endedAt: null, ms: null };
+    return s
+      ? { phase, startedAt: s.a, endedAt: s.b, ms: t(s.b) - t(s.a) }
+      : { phase, startedAt: null, endedAt: null, ms: null };
   });
   const last = records[records.length - 1] ?? first;
   let downtime: RunTimings['downtime'] = null;
@@ -74,7 +76,8 @@ function commandsByStep(records: JournalRecord[]): Map<string, CommandView[]> {
 }
 
 function fence(text: string, max = 4000): string {
-  const body = text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters in the journal)` : text;
+  const body =
+    text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters in the journal)` : text;
   return '```\n' + body.replaceAll('```', '`\u200b``') + '\n```';
 }
 
@@ -95,18 +98,31 @@ export function renderMarkdown(records: JournalRecord[]): string {
   const cmds = commandsByStep(records);
   const L: string[] = [];
   L.push(`# ${first.title} — run ${first.runId}`, '');
-  L.push(`- Wizard: \`${first.wizard}\``, `- Started: ${first.ts}`, `- Last record: ${state.updatedAt}`, `- Status: **${state.status}**`);
+  L.push(
+    `- Wizard: \`${first.wizard}\``,
+    `- Started: ${first.ts}`,
+    `- Last record: ${state.updatedAt}`,
+    `- Status: **${state.status}**`,
+  );
   L.push(`- Wall time: ${formatDuration(timings.totalMs)}`);
   if (timings.downtime) {
-    L.push(`- **Downtime (${timings.downtime.from} start → ${timings.downtime.to} end): ${timings.downtime.ms === null ? 'not measured' : formatDuration(timings.downtime.ms)}**`);
+    L.push(
+      `- **Downtime (${timings.downtime.from} start → ${timings.downtime.to} end): ${timings.downtime.ms === null ? 'not measured' : formatDuration(timings.downtime.ms)}**`,
+    );
   }
   L.push('', '## Parameters', '', '```json', JSON.stringify(first.params, null, 2), '```', '');
   L.push('## Wall time per phase', '', '| phase | start | end | duration |', '|---|---|---|---|');
-  for (const p of timings.phases) L.push(`| ${p.phase} | ${p.startedAt ?? '—'} | ${p.endedAt ?? '—'} | ${p.ms === null ? '—' : formatDuration(p.ms)} |`);
+  for (const p of timings.phases)
+    L.push(
+      `| ${p.phase} | ${p.startedAt ?? '—'} | ${p.endedAt ?? '—'} | ${p.ms === null ? '—' : formatDuration(p.ms)} |`,
+    );
   L.push('', '## Operator decisions', '');
   const decisions = records.filter((r): r is RecordOf<'operator-decision'> => r.type === 'operator-decision');
   if (decisions.length === 0) L.push('(none)');
-  for (const d of decisions) L.push(`- ${d.ts} **${d.decision}**${d.step ? ` on \`${d.step}\`` : ''} by ${d.by}${d.typed ? ` (typed "${d.typed}")` : ''}${d.reason ? `: ${d.reason}` : ''}`);
+  for (const d of decisions)
+    L.push(
+      `- ${d.ts} **${d.decision}**${d.step ? ` on \`${d.step}\`` : ''} by ${d.by}${d.typed ? ` (typed "${d.typed}")` : ''}${d.reason ? `: ${d.reason}` : ''}`,
+    );
   L.push('', '## Steps', '');
   for (const s of first.steps) {
     const st = state.steps.find((x) => x.id === s.id);
@@ -114,7 +130,10 @@ export function renderMarkdown(records: JournalRecord[]): string {
     for (const r of records) {
       if (!('step' in r) || r.step !== s.id) continue;
       if (r.type === 'precondition-result') {
-        for (const c of r.checks) L.push(`- precondition ${c.ok ? 'OK' : c.severity === 'warning' ? 'WARNING' : 'FAILED'}: ${c.name} — ${c.evidence}`);
+        for (const c of r.checks)
+          L.push(
+            `- precondition ${c.ok ? 'OK' : c.severity === 'warning' ? 'WARNING' : 'FAILED'}: ${c.name} — ${c.evidence}`,
+          );
       } else if (r.type === 'verified') {
         L.push(`- verified ${r.ok ? 'OK' : 'NOT OK'}${r.afterCrash ? ' (after an interruption)' : ''}: ${r.evidence}`);
       } else if (r.type === 'failed') {
@@ -126,8 +145,15 @@ export function renderMarkdown(records: JournalRecord[]): string {
     }
     for (const c of cmds.get(s.id) ?? []) {
       const res = c.result;
-      const exit = res ? (res.error ? `error: ${res.error}` : `exit ${res.exitCode ?? 'none'}${res.timedOut ? ' (timed out)' : ''}, ${res.durationMs} ms`) : 'NO RESULT (interrupted)';
-      L.push('', `- \`${c.intent.host}\` [${c.intent.purpose}${c.intent.attempt > 1 ? `, attempt ${c.intent.attempt}` : ''}] ${c.intent.ts} — ${exit}${c.intent.stdin ? ` — stdin ${c.intent.stdin}` : ''}`);
+      const exit = res
+        ? res.error
+          ? `error: ${res.error}`
+          : `exit ${res.exitCode ?? 'none'}${res.timedOut ? ' (timed out)' : ''}, ${res.durationMs} ms`
+        : 'NO RESULT (interrupted)';
+      L.push(
+        '',
+        `- \`${c.intent.host}\` [${c.intent.purpose}${c.intent.attempt > 1 ? `, attempt ${c.intent.attempt}` : ''}] ${c.intent.ts} — ${exit}${c.intent.stdin ? ` — stdin ${c.intent.stdin}` : ''}`,
+      );
       L.push('', '```sh', shown(c.intent.argv), '```');
       if (res?.stdout) L.push('', fence(res.stdout));
       if (res?.stderr) L.push('', 'stderr:', '', fence(res.stderr));
@@ -137,7 +163,8 @@ export function renderMarkdown(records: JournalRecord[]): string {
   return L.join('\n');
 }
 
-const esc = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const esc = (s: string): string =>
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /** HTML report: the Markdown report in a self-contained page (no scripts, no remote content). */
 export function renderHtml(records: JournalRecord[]): string {
@@ -156,7 +183,16 @@ export function renderHtml(records: JournalRecord[]): string {
     }
     const h = /^(#{1,3}) (.*)$/.exec(line);
     if (h?.[1] && h[2] !== undefined) body.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`);
-    else if (line.startsWith('|')) body.push(line.includes('---|') ? '' : `<div class="row">${line.split('|').slice(1, -1).map((c) => `<span>${inline(c.trim())}</span>`).join('')}</div>`);
+    else if (line.startsWith('|'))
+      body.push(
+        line.includes('---|')
+          ? ''
+          : `<div class="row">${line
+              .split('|')
+              .slice(1, -1)
+              .map((c) => `<span>${inline(c.trim())}</span>`)
+              .join('')}</div>`,
+      );
     else if (line.startsWith('- ')) body.push(`<li>${inline(line.slice(2))}</li>`);
     else if (line.startsWith('> ')) body.push(`<blockquote>${inline(line.slice(2))}</blockquote>`);
     else if (line.trim() !== '') body.push(`<p>${inline(line)}</p>`);

@@ -66,7 +66,12 @@ function cap(s: string): { text: string; cut: boolean } {
   return s.length > JOURNAL_OUTPUT_CAP ? { text: s.slice(0, JOURNAL_OUTPUT_CAP), cut: true } : { text: s, cut: false };
 }
 
-export function makeStepContext<P>(base: PlanContext<P>, stepId: string, retry: RetrySpec | undefined, deps: ContextDeps): StepContext<P> {
+export function makeStepContext<P>(
+  base: PlanContext<P>,
+  stepId: string,
+  retry: RetrySpec | undefined,
+  deps: ContextDeps,
+): StepContext<P> {
   const runOnce = async (host: string, argv: string[], opts: RunOptions, attempt: number): Promise<CommandOutcome> => {
     const cmd = deps.nextCmd();
     const intent: NewRecord = {
@@ -140,12 +145,18 @@ export function makeStepContext<P>(base: PlanContext<P>, stepId: string, retry: 
     const attempts = purpose === 'execute' && retry ? Math.max(1, retry.attempts) : 1;
     for (let attempt = 1; ; attempt++) {
       const res = await runOnce(host, argv, options, attempt);
-      if (res.timedOut) throw new TransportError(`timed out on ${host}: ${argv.slice(0, 6).join(' ')}`, res.stderr.slice(-2000));
+      if (res.timedOut)
+        throw new TransportError(`timed out on ${host}: ${argv.slice(0, 6).join(' ')}`, res.stderr.slice(-2000));
       if (res.exitCode !== null && ok.has(res.exitCode)) return res;
       if (purpose !== 'execute') return res;
       const retryable = retry && res.exitCode !== null && retry.onExitCodes.includes(res.exitCode);
-      if (!retryable || attempt >= attempts) throw new CommandFailedError(host, argv, res.exitCode, res.stderr || res.stdout);
-      deps.onProgress(stepId, { done: attempt, total: attempts, message: `exit ${res.exitCode}: retry ${attempt + 1}/${attempts} in ${retry.delayMs} ms` });
+      if (!retryable || attempt >= attempts)
+        throw new CommandFailedError(host, argv, res.exitCode, res.stderr || res.stdout);
+      deps.onProgress(stepId, {
+        done: attempt,
+        total: attempts,
+        message: `exit ${res.exitCode}: retry ${attempt + 1}/${attempts} in ${retry.delayMs} ms`,
+      });
       await deps.clock.sleep(retry.delayMs, deps.signal);
     }
   };

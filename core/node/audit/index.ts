@@ -1,2 +1,9 @@
-export { AuditLog, AUDIT_TAIL_CHARS, isFailure, type AuditFilter, type AuditLogOptions, type AuditRecord } from './audit-log';
+export {
+  AuditLog,
+  AUDIT_TAIL_CHARS,
+  isFailure,
+  type AuditFilter,
+  type AuditLogOptions,
+  type AuditRecord,
+} from './audit-log';
 export { redactArgv, redactedTail, redactText, REDACTED } from './redact';

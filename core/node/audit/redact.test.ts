@@ -6,7 +6,9 @@ import { AuditLog } from './audit-log';
 import { redactArgv, redactedTail, redactText } from './redact';
 
 const cephx = 'AQBzWxxjAAAAABAAlF0G2ZaBqN9wQkKsC1f6Ew==';
-const token = Buffer.from(JSON.stringify({ fsid: 'f00', client_id: 'rbd-mirror-peer', key: cephx, mon_host: '[v2:127.10.0.11:3300]' })).toString('base64');
+const token = Buffer.from(
+  JSON.stringify({ fsid: 'f00', client_id: 'rbd-mirror-peer', key: cephx, mon_host: '[v2:127.10.0.11:3300]' }),
+).toString('base64');
 
 describe('redactText', () => {
   it('removes known secret shapes and keeps the rest', () => {
@@ -23,7 +25,8 @@ describe('redactText', () => {
     for (const s of ['[client.admin]', 'OS_USERNAME=admin', 'server list', '--name x']) expect(out).toContain(s);
   });
   it('removes given values, including single lines of multi-line keys', () => {
-    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
+    const key =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
     const out = redactText('leak b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ and vaultpw', [key, 'vaultpw', 'ab']);
     expect(out).toBe('leak *** and ***');
   });
@@ -46,9 +49,29 @@ describe('AuditLog', () => {
     const log = new AuditLog({ path, secretValues: () => ['vault-secret-1'] });
     const seen: number[] = [];
     log.onAppended((e) => seen.push(e.id));
-    const base = { origin: 'test', startedAt: new Date().toISOString(), durationMs: 3, signal: null, timedOut: false, stderr: '' };
-    await log.append({ ...base, hostId: 'mon-a', argv: ['ceph', 'auth', 'get-key', 'client.admin'], exitCode: 0, stdout: `${cephx}\n` });
-    await log.append({ ...base, hostId: 'ctl', argv: ['echo', 'vault-secret-1'], exitCode: 1, stdout: 'per-call-secret', redact: ['per-call-secret'] });
+    const base = {
+      origin: 'test',
+      startedAt: new Date().toISOString(),
+      durationMs: 3,
+      signal: null,
+      timedOut: false,
+      stderr: '',
+    };
+    await log.append({
+      ...base,
+      hostId: 'mon-a',
+      argv: ['ceph', 'auth', 'get-key', 'client.admin'],
+      exitCode: 0,
+      stdout: `${cephx}\n`,
+    });
+    await log.append({
+      ...base,
+      hostId: 'ctl',
+      argv: ['echo', 'vault-secret-1'],
+      exitCode: 1,
+      stdout: 'per-call-secret',
+      redact: ['per-call-secret'],
+    });
     expect(seen).toEqual([1, 2]);
     const file = readFileSync(path, 'utf8');
     expect(statSync(path).mode & 0o777).toBe(0o600);

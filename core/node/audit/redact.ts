@@ -10,7 +10,8 @@ const OS_ENV = /\b(OS_[A-Z_]*(?:PASSWORD|SECRET|TOKEN)[A-Z_]*=)("[^"]*"|'[^']*'|
 // --password X, --os-password=X, --secret X, --key X (ceph auth), --passphrase X.
 const FLAG_VALUE = /(--(?:os-)?(?:password|passphrase|secret|token|key)(?:=|[ \t]+))("[^"]*"|'[^']*'|[^\s]+)/g;
 // password: x / "password": "x" / secret = x (clouds.yaml, JSON dumps, ini files).
-const KEY_VALUE = /((?:^|[\s{,"'])(?:password|passwd|secret|token)["']?[ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,}]+)/gim;
+const KEY_VALUE =
+  /((?:^|[\s{,"'])(?:password|passwd|secret|token)["']?[ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,}]+)/gim;
 const SECRET_FLAG = /^--(?:os-)?(?:password|passphrase|secret|token|key)$/;
 
 /**

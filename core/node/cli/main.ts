@@ -19,7 +19,9 @@ export async function main(argv: string[]): Promise<number> {
   await import('./commands/index');
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    const lines = await Promise.all(Object.entries(loaders).map(async ([n, l]) => `  ${n.padEnd(10)} ${(await l()).command.summary}`));
+    const lines = await Promise.all(
+      Object.entries(loaders).map(async ([n, l]) => `  ${n.padEnd(10)} ${(await l()).command.summary}`),
+    );
     console.log(`usage: switchyard <command> [options]\n\ncommands:\n${lines.join('\n')}`);
     return name ? 0 : 2;
   }

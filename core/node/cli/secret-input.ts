@@ -54,7 +54,8 @@ export async function getPassphrase(o: PassphraseSource = {}): Promise<string> {
   const fromEnv = process.env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (o.passphraseFile !== undefined) return readSecretFile(o.passphraseFile);
-  if (!process.stdin.isTTY) throw new Error(`no vault passphrase: set ${envName}, pass --passphrase-file FILE, or run on a terminal`);
+  if (!process.stdin.isTTY)
+    throw new Error(`no vault passphrase: set ${envName}, pass --passphrase-file FILE, or run on a terminal`);
   const first = await readHidden(o.prompt ?? 'Vault passphrase: ');
   if (o.confirm) {
     const again = await readHidden('Repeat passphrase: ');
@@ -67,5 +68,7 @@ export async function getPassphrase(o: PassphraseSource = {}): Promise<string> {
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

@@ -11,7 +11,8 @@ export function createImagesHandlers<Ctx>(svc: ImagesService): ImagesHandlers<Ct
       try {
         return await svc.observe(o ?? {});
       } catch (e) {
-        if (e instanceof ImagesNotReadyError) throw new ApiErrorException('precondition-failed', e.message, { cause: e });
+        if (e instanceof ImagesNotReadyError)
+          throw new ApiErrorException('precondition-failed', e.message, { cause: e });
         throw e;
       }
     },

@@ -9,7 +9,15 @@ import type { Inventory } from '../../common/inventory/schema';
 import type { CommandRunner } from '../../common/ports';
 import { buildImageMatrix } from '../../common/images/matrix';
 import { headProbeArgv, parseHeadProbe } from '../../common/images/format';
-import { glanceOpArgv, GlanceOpError, parseGlanceOp, parseShowResult, type GlanceOp, type GlanceOpResult, type ImageState } from '../../common/images/glance-ops';
+import {
+  glanceOpArgv,
+  GlanceOpError,
+  parseGlanceOp,
+  parseShowResult,
+  type GlanceOp,
+  type GlanceOpResult,
+  type ImageState,
+} from '../../common/images/glance-ops';
 import type { FormatCheck, ImagesSnapshot } from '../../common/images/model';
 import type { ImportTask } from '../../common/images/tasks';
 import { usageRisk } from '../../common/images/usage';
@@ -61,7 +69,15 @@ export class ImagesService {
     const t0 = now();
     const inventory = await this.inventory();
     const runner = new CountingRunner(this.o.runner);
-    const d = await discoverRaw({ runner, inventory, mode: 'full', openstack: 'auto', now, ...(this.o.secret ? { secret: this.o.secret } : {}), ...(this.o.execTimeoutMs ? { execTimeoutMs: this.o.execTimeoutMs } : {}) });
+    const d = await discoverRaw({
+      runner,
+      inventory,
+      mode: 'full',
+      openstack: 'auto',
+      now,
+      ...(this.o.secret ? { secret: this.o.secret } : {}),
+      ...(this.o.execTimeoutMs ? { execTimeoutMs: this.o.execTimeoutMs } : {}),
+    });
     const importing = (d.model.openstack?.images ?? []).filter((g) => g.importingToStores.length > 0).map((g) => g.id);
     const tasks: Record<string, ImportTask[]> = {};
     if (importing.length > 0) {
@@ -69,8 +85,19 @@ export class ImagesService {
       for (const [id, st] of Object.entries(states)) tasks[id] = st.tasks;
     }
     const formats = opts.formatCheck ? await checkFormats(d, runner) : undefined;
-    const matrix = buildImageMatrix({ model: d.model, clusters: d.clusters, tasks, ...(formats ? { formats } : {}), now: now() });
-    const snap: ImagesSnapshot = { matrix, usage: usageRisk(d.model, d.clusters), durationMs: now() - t0, commands: runner.n };
+    const matrix = buildImageMatrix({
+      model: d.model,
+      clusters: d.clusters,
+      tasks,
+      ...(formats ? { formats } : {}),
+      now: now(),
+    });
+    const snap: ImagesSnapshot = {
+      matrix,
+      usage: usageRisk(d.model, d.clusters),
+      durationMs: now() - t0,
+      commands: runner.n,
+    };
     this.last = snap;
     return snap;
   }
@@ -86,11 +113,19 @@ export class ImagesService {
       timeoutMs: op.op === 'create-import' ? 900_000 : 120_000,
       ...(stdin !== undefined ? { stdin, redact: [stdin.trim()] } : {}),
     });
-    if (r.exitCode !== 0 && r.stdout.trim() === '') throw new GlanceOpError(`Glance operation failed on ${ctl.hostId} (exit ${r.exitCode ?? 'none'}): ${r.stderr.slice(-500)}`, null);
+    if (r.exitCode !== 0 && r.stdout.trim() === '')
+      throw new GlanceOpError(
+        `Glance operation failed on ${ctl.hostId} (exit ${r.exitCode ?? 'none'}): ${r.stderr.slice(-500)}`,
+        null,
+      );
     return parseGlanceOp(r.stdout);
   }
 
-  async showImages(ids: string[], runner: CommandRunner = this.o.runner, inventory?: Inventory): Promise<Record<string, ImageState>> {
+  async showImages(
+    ids: string[],
+    runner: CommandRunner = this.o.runner,
+    inventory?: Inventory,
+  ): Promise<Record<string, ImageState>> {
     const r = await this.op({ op: 'show', ids }, runner, inventory);
     if (!r.ok) throw new GlanceOpError(r.message ?? r.error ?? 'show failed', r.status ?? null);
     return parseShowResult(r);
@@ -99,7 +134,10 @@ export class ImagesService {
 
 /** Header probe of every image declared raw, at one store that holds it, one exec per (cluster, pool). */
 export async function checkFormats(d: Discovery, runner: CommandRunner): Promise<Record<string, FormatCheck>> {
-  const groups = new Map<string, { cluster: string; pool: string; ids: string[]; declared: Record<string, string | null> }>();
+  const groups = new Map<
+    string,
+    { cluster: string; pool: string; ids: string[]; declared: Record<string, string | null> }
+  >();
   const stores = d.model.glanceStores.filter((s) => s.cluster && s.pool && s.type !== 'file');
   for (const g of d.model.openstack?.images ?? []) {
     if (g.diskFormat !== 'raw' || g.status !== 'active') continue;
@@ -107,7 +145,8 @@ export async function checkFormats(d: Discovery, runner: CommandRunner): Promise
       if (!g.stores.includes(s.id)) continue;
       const obs = d.clusters.find((c) => c.cluster === s.cluster);
       const listing = obs?.pools.find((p) => p.pool === s.pool)?.listing;
-      if (!obs?.reachable || !listing?.some((i) => i.name === g.id && i.snapshots.some((x) => x.name === 'snap'))) continue;
+      if (!obs?.reachable || !listing?.some((i) => i.name === g.id && i.snapshots.some((x) => x.name === 'snap')))
+        continue;
       const k = `${s.cluster ?? ''}/${s.pool ?? ''}`;
       const grp = groups.get(k) ?? { cluster: s.cluster ?? '', pool: s.pool ?? '', ids: [], declared: {} };
       grp.ids.push(g.id);
@@ -121,9 +160,19 @@ export async function checkFormats(d: Discovery, runner: CommandRunner): Promise
     [...groups.values()].map(async (grp) => {
       const obs = d.clusters.find((c) => c.cluster === grp.cluster);
       if (!obs?.hostId || !obs.target) return;
-      const r = await runner.run(obs.hostId, headProbeArgv(obs.target, grp.pool, grp.ids), { timeoutMs: 30_000 + 5_000 * grp.ids.length });
+      const r = await runner.run(obs.hostId, headProbeArgv(obs.target, grp.pool, grp.ids), {
+        timeoutMs: 30_000 + 5_000 * grp.ids.length,
+      });
       if (r.exitCode !== 0) {
-        for (const id of grp.ids) out[id] = { declared: 'raw', detected: null, source: `${grp.cluster}/${grp.pool}`, head: null, error: `probe failed (exit ${r.exitCode ?? 'none'}): ${r.stderr.slice(-300)}`, mislabelled: false };
+        for (const id of grp.ids)
+          out[id] = {
+            declared: 'raw',
+            detected: null,
+            source: `${grp.cluster}/${grp.pool}`,
+            head: null,
+            error: `probe failed (exit ${r.exitCode ?? 'none'}): ${r.stderr.slice(-300)}`,
+            mislabelled: false,
+          };
         return;
       }
       Object.assign(out, parseHeadProbe(r.stdout, grp, grp.declared));

@@ -7,7 +7,11 @@ export function importCloudsYaml(text: string): { clouds: string[]; authUrls: Re
   try {
     data = parse(text);
   } catch (err) {
-    throw new ApiErrorException('parse-error', `clouds.yaml: ${(err as Error).message.split('\n')[0] ?? 'invalid YAML'}`, { cause: err });
+    throw new ApiErrorException(
+      'parse-error',
+      `clouds.yaml: ${(err as Error).message.split('\n')[0] ?? 'invalid YAML'}`,
+      { cause: err },
+    );
   }
   const clouds = (data as { clouds?: unknown } | null)?.clouds;
   if (clouds === null || typeof clouds !== 'object' || Array.isArray(clouds)) {

@@ -59,7 +59,10 @@ function expand(value: string, alias: string): string {
 /** Inventory ids are restricted (they reach argv and file names); keep the alias when it already fits. */
 function toId(alias: string): string {
   if (nameSchema.safeParse(alias).success) return alias;
-  const cleaned = alias.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  const cleaned = alias
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
   return cleaned === '' ? 'host' : cleaned;
 }
 

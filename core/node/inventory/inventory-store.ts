@@ -59,8 +59,12 @@ export class InventoryStore {
     const state = await this.get();
     if (!state.inventory) {
       const p = state.errors[0];
-      const where = p ? `${p.file}${p.line === null ? '' : `:${p.line}`}${p.field ? ` (${p.field})` : ''}: ${p.message}` : this.path;
-      throw new ApiErrorException('parse-error', `the inventory is invalid: ${where}`, { detail: { problems: state.errors } });
+      const where = p
+        ? `${p.file}${p.line === null ? '' : `:${p.line}`}${p.field ? ` (${p.field})` : ''}: ${p.message}`
+        : this.path;
+      throw new ApiErrorException('parse-error', `the inventory is invalid: ${where}`, {
+        detail: { problems: state.errors },
+      });
     }
     return state.inventory;
   }
@@ -77,7 +81,11 @@ export class InventoryStore {
   /** Cloud names from clouds.yaml text, or from the usual places (./clouds.yaml, ~/.config/openstack, /etc/openstack). */
   async importCloudsYaml(text?: string): Promise<{ clouds: string[] }> {
     if (text !== undefined) return { clouds: importCloudsYaml(text).clouds };
-    for (const p of ['clouds.yaml', join(homedir(), '.config', 'openstack', 'clouds.yaml'), '/etc/openstack/clouds.yaml']) {
+    for (const p of [
+      'clouds.yaml',
+      join(homedir(), '.config', 'openstack', 'clouds.yaml'),
+      '/etc/openstack/clouds.yaml',
+    ]) {
       const t = await readOptional(p);
       if (t !== '') return { clouds: importCloudsYaml(t).clouds };
     }

@@ -28,7 +28,10 @@ describe('InventoryStore', () => {
   it('turns an invalid file into a parse-error naming file, line and field', async () => {
     const path = join(dir, 'broken.yaml');
     writeFileSync(path, readFileSync(join(fixtures, 'bad-schema.yaml')));
-    await expect(new InventoryStore(path).getHost('mon-a1')).rejects.toMatchObject({ code: 'parse-error', message: expect.stringMatching(/broken\.yaml:9 \(hosts\[0\]\.port\)/) });
+    await expect(new InventoryStore(path).getHost('mon-a1')).rejects.toMatchObject({
+      code: 'parse-error',
+      message: expect.stringMatching(/broken\.yaml:9 \(hosts\[0\]\.port\)/),
+    });
   });
 });
 
@@ -36,8 +39,20 @@ describe('imports', () => {
   it('reads hosts from ssh_config through the ssh-config library', () => {
     const hosts = importSshConfig(readFileSync(join(fixtures, 'ssh_config'), 'utf8'));
     expect(hosts.map((h) => h.id)).toEqual(['bastion', 'mon-a1', 'mon-a2', 'controller-b']);
-    expect(hosts[1]).toMatchObject({ address: 'mon-a1.site-a.example.net', user: 'ops', jump: 'bastion', port: 22, auth: { method: 'key', keyRef: '~/.ssh/ops_ed25519' } });
-    expect(hosts[3]).toMatchObject({ address: '10.20.0.31', port: 2200, user: 'stack', jump: 'bastion', auth: { method: 'agent' } });
+    expect(hosts[1]).toMatchObject({
+      address: 'mon-a1.site-a.example.net',
+      user: 'ops',
+      jump: 'bastion',
+      port: 22,
+      auth: { method: 'key', keyRef: '~/.ssh/ops_ed25519' },
+    });
+    expect(hosts[3]).toMatchObject({
+      address: '10.20.0.31',
+      port: 2200,
+      user: 'stack',
+      jump: 'bastion',
+      auth: { method: 'agent' },
+    });
   });
   it('lists clouds from clouds.yaml without their passwords', () => {
     const r = importCloudsYaml(readFileSync(join(fixtures, 'clouds.yaml'), 'utf8'));

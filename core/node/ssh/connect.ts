@@ -1,6 +1,13 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as ClientType, ConnectConfig, KeyboardInteractiveAuthMethod, AgentAuthMethod, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
+import type {
+  Client as ClientType,
+  ConnectConfig,
+  KeyboardInteractiveAuthMethod,
+  AgentAuthMethod,
+  PasswordAuthMethod,
+  PublicKeyAuthMethod,
+} from 'ssh2';
 import { ApiErrorException } from '../../common/contract/define';
 import type { Host } from '../../common/inventory/schema';
 import type { HostKeyDecider } from '../../common/ports';
@@ -32,18 +39,28 @@ function authFor(host: Host, secrets: SecretProvider): AuthEntry {
   switch (a.method) {
     case 'key': {
       const s = secrets.getSecret(a.keyRef);
-      return s.keyPassphrase === undefined ? { type: 'publickey', username, key: s.value } : { type: 'publickey', username, key: s.value, passphrase: s.keyPassphrase };
+      return s.keyPassphrase === undefined
+        ? { type: 'publickey', username, key: s.value }
+        : { type: 'publickey', username, key: s.value, passphrase: s.keyPassphrase };
     }
     case 'password':
       return { type: 'password', username, password: secrets.getSecret(a.passwordRef).value };
     case 'keyboard-interactive': {
       const password = secrets.getSecret(a.passwordRef).value;
       // PAM asks "Password:" (one echo-off prompt); answer every prompt of the round with the stored password.
-      return { type: 'keyboard-interactive', username, prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)) };
+      return {
+        type: 'keyboard-interactive',
+        username,
+        prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)),
+      };
     }
     case 'agent': {
       const agent = a.socket ?? process.env.SSH_AUTH_SOCK;
-      if (!agent) throw new ApiErrorException('auth-failed', `host ${host.id}: agent auth, but no agent socket (SSH_AUTH_SOCK unset)`);
+      if (!agent)
+        throw new ApiErrorException(
+          'auth-failed',
+          `host ${host.id}: agent auth, but no agent socket (SSH_AUTH_SOCK unset)`,
+        );
       return { type: 'agent', username, agent };
     }
   }
@@ -54,7 +71,15 @@ function hostKeyAlgorithms(keyType: string): string[] {
   if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
   return [keyType];
 }
-const DEFAULT_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const DEFAULT_HOST_KEY_ALGOS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 /**
  * Opens one authenticated SSH connection. The host key is checked before any credential is sent: unknown →
@@ -96,15 +121,34 @@ export async function dial(o: DialOptions): Promise<SshClient> {
         keyFailure = new ApiErrorException(
           'host-key-changed',
           `HOST KEY CHANGED for ${host.id} (${host.address}:${host.port}): trusted ${check.keyType} key ${check.previous.fingerprint}, the host now presents ${check.fingerprint}. Refusing to connect; no credentials were sent. If the host was really reinstalled, remove the old key and verify the new fingerprint out of band.`,
-          { detail: { hostId: host.id, host: host.address, port: host.port, keyType: check.keyType, old: check.previous.fingerprint, new: check.fingerprint } },
+          {
+            detail: {
+              hostId: host.id,
+              host: host.address,
+              port: host.port,
+              keyType: check.keyType,
+              old: check.previous.fingerprint,
+              new: check.fingerprint,
+            },
+          },
         );
         return false;
       }
-      const accepted = await ask({ hostId: host.id, host: host.address, port: host.port, keyType: check.keyType, fingerprint: check.fingerprint });
+      const accepted = await ask({
+        hostId: host.id,
+        host: host.address,
+        port: host.port,
+        keyType: check.keyType,
+        fingerprint: check.fingerprint,
+      });
       if (!accepted) {
-        keyFailure = new ApiErrorException('host-key-rejected', `the ${check.keyType} host key ${check.fingerprint} of ${host.id} (${host.address}:${host.port}) was not accepted`, {
-          detail: { hostId: host.id, fingerprint: check.fingerprint },
-        });
+        keyFailure = new ApiErrorException(
+          'host-key-rejected',
+          `the ${check.keyType} host key ${check.fingerprint} of ${host.id} (${host.address}:${host.port}) was not accepted`,
+          {
+            detail: { hostId: host.id, fingerprint: check.fingerprint },
+          },
+        );
         return false;
       }
       await o.knownHosts.add(host.address, host.port, key, 'accepted');
@@ -132,7 +176,8 @@ export async function dial(o: DialOptions): Promise<SshClient> {
     };
     // One timer for TCP connect + handshake + auth (ssh2's readyTimeout is off: it cannot pause while the
     // operator answers a host-key question).
-    const onTimeout = () => finish(new ApiErrorException('timeout', `${where}: no SSH connection within ${o.timeoutMs} ms`));
+    const onTimeout = () =>
+      finish(new ApiErrorException('timeout', `${where}: no SSH connection within ${o.timeoutMs} ms`));
     let guard = setTimeout(onTimeout, o.timeoutMs);
     pauseGuard = (paused) => {
       clearTimeout(guard);
@@ -143,7 +188,11 @@ export async function dial(o: DialOptions): Promise<SshClient> {
       finish(null);
     });
     client.on('error', (err) => finish(keyFailure ?? mapConnectError(err, where)));
-    client.on('close', () => finish(keyFailure ?? new ApiErrorException('unreachable', `${where}: connection closed during the SSH handshake`)));
+    client.on('close', () =>
+      finish(
+        keyFailure ?? new ApiErrorException('unreachable', `${where}: connection closed during the SSH handshake`),
+      ),
+    );
     const cfg: ConnectConfig = {
       host: host.address,
       port: host.port,

@@ -98,10 +98,13 @@ export function driveChannel(ch: ClientChannel, o: ChannelRunOptions): Promise<C
       // waiting after a grace period rather than hang the caller.
       graceTimer = setTimeout(() => settle(), KILL_GRACE_MS);
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, Math.max(0, o.deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        kill();
+      },
+      Math.max(0, o.deadline - Date.now()),
+    );
     const onAbort = () => {
       aborted = true;
       kill();
@@ -123,16 +126,28 @@ export function driveChannel(ch: ClientChannel, o: ChannelRunOptions): Promise<C
       const stdout = out.finish();
       const stderr = err.finish();
       if (aborted) {
-        reject(new ApiErrorException('aborted', 'command aborted', { detail: { stdoutBytes: stdout.length, stderrBytes: stderr.length } }));
+        reject(
+          new ApiErrorException('aborted', 'command aborted', {
+            detail: { stdoutBytes: stdout.length, stderrBytes: stderr.length },
+          }),
+        );
         return;
       }
-      resolve({ exitCode: timedOut ? null : exitCode, signal: timedOut ? null : exitSignal, stdout, stderr, timedOut, truncated: out.truncated || err.truncated });
+      resolve({
+        exitCode: timedOut ? null : exitCode,
+        signal: timedOut ? null : exitSignal,
+        stdout,
+        stderr,
+        timedOut,
+        truncated: out.truncated || err.truncated,
+      });
     };
     // ssh2 repeats the exit status on 'close'. It matters: a fast command's exit-status can arrive in the same
     // TCP read as the exec confirmation, before our 'exit' listener exists (seen through jump hosts).
     ch.on('close', (code?: number | null, signal?: string) => {
       if (exitCode === null && typeof code === 'number') exitCode = code;
-      if (exitSignal === null && typeof signal === 'string') exitSignal = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+      if (exitSignal === null && typeof signal === 'string')
+        exitSignal = signal.startsWith('SIG') ? signal : `SIG${signal}`;
       settle();
     });
     // EOF on stdin so commands that read it (cat, ceph -i -) finish instead of waiting forever.

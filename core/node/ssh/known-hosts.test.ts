@@ -50,7 +50,11 @@ describe('known_hosts parsing', () => {
     expect(hashed).toContain('|1|');
     expect(hashed).not.toContain('ctl.example');
     const store = new KnownHostsStore(join(dir, 'kh1.json'));
-    const r = await store.importOpenSsh(hashed, [{ host: 'ctl.example', port: 22 }, { host: '127.13.0.9', port: 2200 }, { host: 'other', port: 22 }]);
+    const r = await store.importOpenSsh(hashed, [
+      { host: 'ctl.example', port: 22 },
+      { host: '127.13.0.9', port: 2200 },
+      { host: 'other', port: 22 },
+    ]);
     expect(r.imported).toBe(2);
     expect((await store.check('ctl.example', 22, a.blob)).status).toBe('known');
     expect((await store.check('127.13.0.9', 2200, c.blob)).status).toBe('known');

@@ -60,7 +60,8 @@ export class KnownHostsStore {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiErrorException('not-found', `no known_hosts file at ${file}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new ApiErrorException('not-found', `no known_hosts file at ${file}`, { cause: err });
       throw err;
     }
     return this.importOpenSsh(text, await this.candidates());
@@ -88,14 +89,22 @@ export class KnownHostsStore {
   }
 
   /** Trusts a key. Refuses to replace a different trusted key of the same type (remove it first). */
-  add(host: string, port: number, keyBlob: Buffer, source: 'accepted' | 'imported' = 'accepted'): Promise<KnownHostEntry> {
+  add(
+    host: string,
+    port: number,
+    keyBlob: Buffer,
+    source: 'accepted' | 'imported' = 'accepted',
+  ): Promise<KnownHostEntry> {
     return this.serial(async () => {
       const entries = await this.load();
       const stored = makeStored(host, port, keyBlob, source);
       const existing = entries.find((e) => sameSlot(e, stored));
       if (existing) {
         if (existing.fingerprint === stored.fingerprint) return toEntry(existing);
-        throw new ApiErrorException('host-key-changed', `${host}:${port} already has a different trusted ${stored.keyType} key (${existing.fingerprint}); remove it before trusting ${stored.fingerprint}`);
+        throw new ApiErrorException(
+          'host-key-changed',
+          `${host}:${port} already has a different trusted ${stored.keyType} key (${existing.fingerprint}); remove it before trusting ${stored.fingerprint}`,
+        );
       }
       await this.save([...entries, stored]);
       return toEntry(stored);
@@ -107,7 +116,8 @@ export class KnownHostsStore {
       const entries = await this.load();
       const h = normHost(slot.host);
       const next = entries.filter((e) => !(e.host === h && e.port === slot.port && e.keyType === slot.keyType));
-      if (next.length === entries.length) throw new ApiErrorException('not-found', `no trusted ${slot.keyType} key for ${slot.host}:${slot.port}`);
+      if (next.length === entries.length)
+        throw new ApiErrorException('not-found', `no trusted ${slot.keyType} key for ${slot.host}:${slot.port}`);
       await this.save(next);
       return null;
     });
@@ -155,7 +165,9 @@ export class KnownHostsStore {
       this.entries = fileSchema.parse(JSON.parse(text)).entries;
     } catch (err) {
       // Never fall back to "trust nothing, ask again": that would turn a damaged file into silent re-trust.
-      throw new ApiErrorException('parse-error', `the known-hosts file ${this.path} is damaged; fix or remove it`, { cause: err });
+      throw new ApiErrorException('parse-error', `the known-hosts file ${this.path} is damaged; fix or remove it`, {
+        cause: err,
+      });
     }
     return this.entries;
   }
@@ -183,7 +195,10 @@ export interface ParsedKnownHost {
  * Parses OpenSSH known_hosts lines. Yields one item per (host pattern, key); `null` for something skipped
  * (@cert-authority/@revoked markers, wildcards, negations, unmatched hashed names, unreadable keys).
  */
-export function* parseKnownHostsText(text: string, candidates: { host: string; port: number }[] = []): Generator<ParsedKnownHost | null> {
+export function* parseKnownHostsText(
+  text: string,
+  candidates: { host: string; port: number }[] = [],
+): Generator<ParsedKnownHost | null> {
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -234,7 +249,15 @@ function matchHashed(p: string, candidates: { host: string; port: number }[]): {
 }
 
 function makeStored(host: string, port: number, keyBlob: Buffer, source: 'accepted' | 'imported'): Stored {
-  return { host: normHost(host), port, keyType: keyTypeOfBlob(keyBlob), fingerprint: sha256Fingerprint(keyBlob), addedAt: new Date().toISOString(), source, key: keyBlob.toString('base64') };
+  return {
+    host: normHost(host),
+    port,
+    keyType: keyTypeOfBlob(keyBlob),
+    fingerprint: sha256Fingerprint(keyBlob),
+    addedAt: new Date().toISOString(),
+    source,
+    key: keyBlob.toString('base64'),
+  };
 }
 
 function sameSlot(a: Stored, b: Stored): boolean {
@@ -246,5 +269,12 @@ function normHost(h: string): string {
 }
 
 function toEntry(s: Stored): KnownHostEntry {
-  return { host: s.host, port: s.port, keyType: s.keyType, fingerprint: s.fingerprint, addedAt: s.addedAt, source: s.source };
+  return {
+    host: s.host,
+    port: s.port,
+    keyType: s.keyType,
+    fingerprint: s.fingerprint,
+    addedAt: s.addedAt,
+    source: s.source,
+  };
 }

@@ -60,7 +60,14 @@ afterAll(async () => {
 });
 
 function pool(decide: boolean, extra: { connectTimeoutMs?: number; decideAfterMs?: number } = {}) {
-  const host: Host = { id: 'h', address: '127.0.0.1', port, user: 'u', auth: { method: 'key', keyRef: 'k' }, roles: [] };
+  const host: Host = {
+    id: 'h',
+    address: '127.0.0.1',
+    port,
+    user: 'u',
+    auth: { method: 'key', keyRef: 'k' },
+    roles: [],
+  };
   const asked: string[] = [];
   const p = new SshPool({
     inventory: { getHost: (id) => (id === 'h' ? host : undefined) },
@@ -99,16 +106,29 @@ describe('SshPool mechanics', () => {
   });
 
   it('backs off after a failed connect instead of hammering a dead host', async () => {
-    const dead: Host = { id: 'dead', address: '127.0.0.1', port: 1, user: 'u', auth: { method: 'key', keyRef: 'k' }, roles: [] };
+    const dead: Host = {
+      id: 'dead',
+      address: '127.0.0.1',
+      port: 1,
+      user: 'u',
+      auth: { method: 'key', keyRef: 'k' },
+      roles: [],
+    };
     const p = new SshPool({
       inventory: { getHost: () => dead },
       knownHosts: new KnownHostsStore(join(dir, 'kh-dead.json')),
       hostKeyDecider: async () => true,
       secrets: { getSecret: () => ({ value: userKey.private }) },
     });
-    await expect(p.run('dead', ['true'])).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('ECONNREFUSED') });
+    await expect(p.run('dead', ['true'])).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
     // Within the 500 ms backoff and with less time than that: fail at once, saying when the next try is.
-    await expect(p.run('dead', ['true'], { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('next attempt in') });
+    await expect(p.run('dead', ['true'], { timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining('next attempt in'),
+    });
     // With enough time the run waits out the backoff and tries again.
     const t0 = Date.now();
     await expect(p.run('dead', ['true'], { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'unreachable' });

@@ -99,11 +99,34 @@ export class SshPool implements CommandRunner {
         });
       });
       const result: ExecResult = { hostId, argv, ...outcome, durationMs: Date.now() - startedMs };
-      await this.audit({ hostId, argv, options, startedAt, durationMs: result.durationMs, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, stdout: result.stdout, stderr: result.stderr });
+      await this.audit({
+        hostId,
+        argv,
+        options,
+        startedAt,
+        durationMs: result.durationMs,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        timedOut: result.timedOut,
+        stdout: result.stdout,
+        stderr: result.stderr,
+      });
       return result;
     } catch (err) {
       const e = toApiError(err, hostId);
-      await this.audit({ hostId, argv, options, startedAt, durationMs: Date.now() - startedMs, exitCode: null, signal: null, timedOut: e.code === 'timeout', stdout: '', stderr: '', error: `${e.code}: ${e.message}` });
+      await this.audit({
+        hostId,
+        argv,
+        options,
+        startedAt,
+        durationMs: Date.now() - startedMs,
+        exitCode: null,
+        signal: null,
+        timedOut: e.code === 'timeout',
+        stdout: '',
+        stderr: '',
+        error: `${e.code}: ${e.message}`,
+      });
       throw e;
     }
   }
@@ -117,9 +140,11 @@ export class SshPool implements CommandRunner {
     const client = await this.openConnection(hostId, deadline, []);
     const pty = { cols: opts.cols, rows: opts.rows, term: opts.term ?? 'xterm-256color' };
     const startedMs = Date.now();
-    const argv = opts.command === undefined ? null : Array.isArray(opts.command) ? opts.command : ['sh', '-c', opts.command];
+    const argv =
+      opts.command === undefined ? null : Array.isArray(opts.command) ? opts.command : ['sh', '-c', opts.command];
     const ch = await new Promise<ClientChannel>((resolve, reject) => {
-      const cb = (err: Error | undefined, channel: ClientChannel) => (err ? reject(mapConnectError(err, `host ${hostId}`)) : resolve(channel));
+      const cb = (err: Error | undefined, channel: ClientChannel) =>
+        err ? reject(mapConnectError(err, `host ${hostId}`)) : resolve(channel);
       if (argv) client.exec(quoteCommand(argv), { pty }, cb);
       else client.shell(pty, cb);
     }).catch((err: unknown) => {
@@ -135,7 +160,18 @@ export class SshPool implements CommandRunner {
     ch.on('close', () => {
       client.end();
       // Terminal contents are not logged (anything may be typed there); the session itself is.
-      void this.audit({ hostId, argv: argv ?? ['(interactive shell)'], options: { origin: 'terminal' }, startedAt: new Date(startedMs).toISOString(), durationMs: Date.now() - startedMs, exitCode, signal, timedOut: false, stdout: '', stderr: '' });
+      void this.audit({
+        hostId,
+        argv: argv ?? ['(interactive shell)'],
+        options: { origin: 'terminal' },
+        startedAt: new Date(startedMs).toISOString(),
+        durationMs: Date.now() - startedMs,
+        exitCode,
+        signal,
+        timedOut: false,
+        stdout: '',
+        stderr: '',
+      });
     });
     return ch;
   }
@@ -166,14 +202,33 @@ export class SshPool implements CommandRunner {
   private link(hostId: string): Link {
     let l = this.links.get(hostId);
     if (!l) {
-      l = { client: null, connecting: null, active: 0, waiters: [], failures: 0, nextAttemptAt: 0, lastError: null, idleTimer: null };
+      l = {
+        client: null,
+        connecting: null,
+        active: 0,
+        waiters: [],
+        failures: 0,
+        nextAttemptAt: 0,
+        lastError: null,
+        idleTimer: null,
+      };
       this.links.set(hostId, l);
     }
     return l;
   }
 
-  private async withSlot<T>(hostId: string, deadline: number, signal: AbortSignalLike | undefined, fn: (c: SshClient, l: Link) => Promise<T>): Promise<T> {
-    const client = await raceDeadline(this.pooledClient(hostId, deadline, []), deadline, signal, `connecting to ${hostId}`);
+  private async withSlot<T>(
+    hostId: string,
+    deadline: number,
+    signal: AbortSignalLike | undefined,
+    fn: (c: SshClient, l: Link) => Promise<T>,
+  ): Promise<T> {
+    const client = await raceDeadline(
+      this.pooledClient(hostId, deadline, []),
+      deadline,
+      signal,
+      `connecting to ${hostId}`,
+    );
     const link = this.link(hostId);
     await this.acquire(link, deadline, signal, hostId);
     try {
@@ -205,7 +260,10 @@ export class SshPool implements CommandRunner {
         link.waiters = link.waiters.filter((w) => w !== waiter);
         reject(err);
       };
-      const timer = setTimeout(() => drop(new ApiErrorException('timeout', `timed out waiting for a free channel on ${hostId}`)), Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => drop(new ApiErrorException('timeout', `timed out waiting for a free channel on ${hostId}`)),
+        Math.max(0, deadline - Date.now()),
+      );
       const onAbort = () => drop(new ApiErrorException('aborted', 'command aborted while queued'));
       const cleanup = () => {
         clearTimeout(timer);
@@ -239,14 +297,19 @@ export class SshPool implements CommandRunner {
   private async pooledClient(hostId: string, deadline: number, chain: string[]): Promise<SshClient> {
     if (this.closed) throw new ApiErrorException('precondition-failed', 'the SSH pool is closed');
     // Before looking at a pending connect: in a cycle that pending connect is our own caller.
-    if (chain.includes(hostId)) throw new ApiErrorException('invalid-argument', `jump host cycle: ${[...chain, hostId].join(' -> ')}`);
+    if (chain.includes(hostId))
+      throw new ApiErrorException('invalid-argument', `jump host cycle: ${[...chain, hostId].join(' -> ')}`);
     const link = this.link(hostId);
     if (link.client) return link.client;
     if (link.connecting) return link.connecting;
     const wait = link.nextAttemptAt - Date.now();
     if (wait > 0 && link.lastError) {
       if (Date.now() + wait >= deadline) {
-        throw new ApiErrorException(link.lastError.code, `${link.lastError.message} (next attempt in ${Math.ceil(wait / 1000)} s)`, { cause: link.lastError });
+        throw new ApiErrorException(
+          link.lastError.code,
+          `${link.lastError.message} (next attempt in ${Math.ceil(wait / 1000)} s)`,
+          { cause: link.lastError },
+        );
       }
       await new Promise((r) => setTimeout(r, wait));
     }
@@ -286,7 +349,8 @@ export class SshPool implements CommandRunner {
 
   /** A new authenticated connection, through the jump host (its pooled connection) when there is one. */
   private async openConnection(hostId: string, deadline: number, chain: string[]): Promise<SshClient> {
-    if (chain.includes(hostId)) throw new ApiErrorException('invalid-argument', `jump host cycle: ${[...chain, hostId].join(' -> ')}`);
+    if (chain.includes(hostId))
+      throw new ApiErrorException('invalid-argument', `jump host cycle: ${[...chain, hostId].join(' -> ')}`);
     const host = await this.resolveHost(hostId);
     let sock: Duplex | undefined;
     if (host.jump) {
@@ -294,11 +358,26 @@ export class SshPool implements CommandRunner {
       sock = await forward(jumpClient, host.address, host.port, host.jump);
     }
     const timeoutMs = Math.max(1, Math.min(this.o.connectTimeoutMs, deadline - Date.now()));
-    return dial({ host, knownHosts: this.o.knownHosts, decider: this.o.hostKeyDecider, secrets: this.o.secrets, timeoutMs, keepaliveIntervalMs: this.o.keepaliveIntervalMs, ...(sock ? { sock } : {}) });
+    return dial({
+      host,
+      knownHosts: this.o.knownHosts,
+      decider: this.o.hostKeyDecider,
+      secrets: this.o.secrets,
+      timeoutMs,
+      keepaliveIntervalMs: this.o.keepaliveIntervalMs,
+      ...(sock ? { sock } : {}),
+    });
   }
 
   /** Opens the exec channel; retries when the server refuses a channel (MaxSessions) or the connection dropped. */
-  private async openExec(hostId: string, link: Link, first: SshClient, command: string, deadline: number, signal?: AbortSignalLike): Promise<ClientChannel> {
+  private async openExec(
+    hostId: string,
+    link: Link,
+    first: SshClient,
+    command: string,
+    deadline: number,
+    signal?: AbortSignalLike,
+  ): Promise<ClientChannel> {
     let client = first;
     let reconnected = false;
     for (let attempt = 0; ; attempt++) {
@@ -319,7 +398,12 @@ export class SshPool implements CommandRunner {
         if (!reconnected && /Not connected|No response from server/i.test((err as Error).message)) {
           reconnected = true;
           if (link.client === client) link.client = null;
-          client = await raceDeadline(this.pooledClient(hostId, deadline, []), deadline, signal, `reconnecting to ${hostId}`);
+          client = await raceDeadline(
+            this.pooledClient(hostId, deadline, []),
+            deadline,
+            signal,
+            `reconnecting to ${hostId}`,
+          );
           continue;
         }
         throw mapConnectError(err, `host ${hostId}`);
@@ -343,7 +427,11 @@ export class SshPool implements CommandRunner {
     if (!this.o.audit) return;
     const { options, ...rest } = a;
     try {
-      await this.o.audit.append({ ...rest, origin: options.origin ?? 'exec', ...(options.redact ? { redact: options.redact } : {}) });
+      await this.o.audit.append({
+        ...rest,
+        origin: options.origin ?? 'exec',
+        ...(options.redact ? { redact: options.redact } : {}),
+      });
     } catch (err) {
       // Losing an audit line must not turn a finished command into a failure; say so loudly instead.
       console.error(`audit: could not record a command on ${a.hostId}: ${(err as Error).message}`);
@@ -355,7 +443,8 @@ function quoteCommand(argv: string[]): string {
   try {
     return quoteArgv(argv);
   } catch (err) {
-    if (err instanceof QuoteError) throw new ApiErrorException('invalid-argument', `cannot send this argv: ${err.message}`, { cause: err });
+    if (err instanceof QuoteError)
+      throw new ApiErrorException('invalid-argument', `cannot send this argv: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -363,7 +452,14 @@ function quoteCommand(argv: string[]): string {
 function forward(client: SshClient, dstHost: string, dstPort: number, viaId: string): Promise<Duplex> {
   return new Promise<Duplex>((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, dstHost, dstPort, (err, stream) => {
-      if (err) reject(new ApiErrorException('unreachable', `${dstHost}:${dstPort} is unreachable through ${viaId} (${err.message})`, { cause: err }));
+      if (err)
+        reject(
+          new ApiErrorException(
+            'unreachable',
+            `${dstHost}:${dstPort} is unreachable through ${viaId} (${err.message})`,
+            { cause: err },
+          ),
+        );
       else resolve(stream);
     });
   });
@@ -379,9 +475,17 @@ function toApiError(err: unknown, hostId: string): ApiErrorException {
 }
 
 /** Waits for `p`, but no longer than the deadline or an abort. `p` keeps running (other callers may share it). */
-function raceDeadline<T>(p: Promise<T>, deadline: number, signal: AbortSignalLike | undefined, what: string): Promise<T> {
+function raceDeadline<T>(
+  p: Promise<T>,
+  deadline: number,
+  signal: AbortSignalLike | undefined,
+  what: string,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(new ApiErrorException('timeout', `timed out ${what}`))), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => finish(() => reject(new ApiErrorException('timeout', `timed out ${what}`))),
+      Math.max(0, deadline - Date.now()),
+    );
     const onAbort = () => finish(() => reject(new ApiErrorException('aborted', `aborted ${what}`)));
     let done = false;
     const finish = (f: () => void) => {

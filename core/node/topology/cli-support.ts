@@ -34,7 +34,10 @@ export interface TopologyCliOptions {
   rest: Record<string, string | boolean | undefined>;
 }
 
-export function parseTopologyArgs(args: string[], extra: Record<string, { type: 'string' | 'boolean' }> = {}): TopologyCliOptions {
+export function parseTopologyArgs(
+  args: string[],
+  extra: Record<string, { type: 'string' | 'boolean' }> = {},
+): TopologyCliOptions {
   const { values } = parseArgs({
     args,
     options: {
@@ -92,7 +95,9 @@ export async function runTopologyCli(o: TopologyCliOptions): Promise<TopologySna
     const state = await services.inventory.get();
     if (!state.inventory) {
       const first = state.errors[0];
-      throw new CliUsageError(`inventory ${state.path} is not valid${first ? `: ${first.field}: ${first.message}` : ''}`);
+      throw new CliUsageError(
+        `inventory ${state.path} is not valid${first ? `: ${first.field}: ${first.message}` : ''}`,
+      );
     }
     if (o.knownHosts) await services.knownHosts.importKnownHosts(o.knownHosts);
     const pass = process.env['SWITCHYARD_VAULT_PASSPHRASE'];
@@ -102,14 +107,23 @@ export async function runTopologyCli(o: TopologyCliOptions): Promise<TopologySna
     const svc = new TopologyService({ runner: services.ssh, inventory: async () => inv });
     let snap: TopologySnapshot;
     if (o.summary) {
-      const model = await discover({ runner: services.ssh, inventory: inv, mode: 'summary', openstack: 'off', ...(o.sites ? { sites: o.sites } : {}) });
+      const model = await discover({
+        runner: services.ssh,
+        inventory: inv,
+        mode: 'summary',
+        openstack: 'off',
+        ...(o.sites ? { sites: o.sites } : {}),
+      });
       const findings = evaluateHealth(model, { now: model.generatedAt });
       snap = { model, findings, counts: countBySeverity(findings) };
     } else {
       snap = await svc.discover({ ...(o.sites ? { sites: o.sites } : {}), openstack: o.openstack });
     }
     if (refused.length > 0 && !o.json) {
-      for (const q of refused) console.error(`refused unknown host key of ${q.hostId} (${q.host}:${q.port} ${q.keyType} ${q.fingerprint}): use --known-hosts or --accept-new-host-keys`);
+      for (const q of refused)
+        console.error(
+          `refused unknown host key of ${q.hostId} (${q.host}:${q.port} ${q.keyType} ${q.fingerprint}): use --known-hosts or --accept-new-host-keys`,
+        );
     }
     return snap;
   } finally {

@@ -1,6 +1,18 @@
 /** Discovery of one Ceph cluster through one of its ceph-mon hosts: a handful of bulk calls, in parallel. */
-import { cephDf, cephOsdPoolLsDetail, cephStatus, cephTargetFromRole, isSafeCephName, type CephTarget } from '../../common/commands/ceph';
-import { rbdLsLong, rbdMirrorPoolInfo, rbdMirrorPoolStatusSummary, rbdMirrorPoolStatusVerbose } from '../../common/commands/rbd';
+import {
+  cephDf,
+  cephOsdPoolLsDetail,
+  cephStatus,
+  cephTargetFromRole,
+  isSafeCephName,
+  type CephTarget,
+} from '../../common/commands/ceph';
+import {
+  rbdLsLong,
+  rbdMirrorPoolInfo,
+  rbdMirrorPoolStatusSummary,
+  rbdMirrorPoolStatusVerbose,
+} from '../../common/commands/rbd';
 import type { Host, Inventory } from '../../common/inventory/schema';
 import type { CommandRunner, ExecOptions } from '../../common/ports';
 import { parseCephDf, parseCephStatus, parseOsdPoolLsDetail } from '../../common/parsers/ceph';
@@ -26,7 +38,9 @@ export interface ClusterDiscoveryOptions {
 
 export function monHosts(inv: Inventory, cluster: string): { host: Host; target: CephTarget }[] {
   const out: { host: Host; target: CephTarget }[] = [];
-  for (const h of inv.hosts) for (const r of h.roles) if (r.kind === 'ceph-mon' && r.cluster === cluster) out.push({ host: h, target: cephTargetFromRole(r) });
+  for (const h of inv.hosts)
+    for (const r of h.roles)
+      if (r.kind === 'ceph-mon' && r.cluster === cluster) out.push({ host: h, target: cephTargetFromRole(r) });
   return out;
 }
 
@@ -99,12 +113,20 @@ export async function discoverCluster(o: ClusterDiscoveryOptions): Promise<Clust
 
 function poolNames(o: ClusterDiscoveryOptions, obs: ClusterObservation): string[] {
   const fromCluster = (obs.osdPools ?? []).filter((p) => p.applications.includes('rbd')).map((p) => p.name);
-  const fromInventory = o.inventory.glance.stores.filter((s) => s.cluster === o.cluster && s.pool).map((s) => s.pool ?? '');
+  const fromInventory = o.inventory.glance.stores
+    .filter((s) => s.cluster === o.cluster && s.pool)
+    .map((s) => s.pool ?? '');
   let names = [...new Set([...fromCluster, ...(obs.osdPools ? [] : fromInventory)])];
   if (o.pools) names = names.filter((n) => o.pools?.includes(n));
   const unsafe = names.filter((n) => !isSafeCephName(n));
   for (const n of unsafe) {
-    obs.problems.push({ scope: 'pool', subject: `${o.cluster}/${n}`, hostId: obs.hostId, code: 'not-configured', message: `pool name ${JSON.stringify(n)} refused by the name validator` });
+    obs.problems.push({
+      scope: 'pool',
+      subject: `${o.cluster}/${n}`,
+      hostId: obs.hostId,
+      code: 'not-configured',
+      message: `pool name ${JSON.stringify(n)} refused by the name validator`,
+    });
   }
   return names.filter((n) => isSafeCephName(n)).sort();
 }
@@ -121,7 +143,11 @@ async function discoverPool(
   const full = o.mode === 'full';
   const [info, status, ls] = await Promise.all([
     runParsed(c, rbdMirrorPoolInfo(target, name), parseMirrorPoolInfo),
-    runParsed(c, full ? rbdMirrorPoolStatusVerbose(target, name) : rbdMirrorPoolStatusSummary(target, name), parseMirrorPoolStatus),
+    runParsed(
+      c,
+      full ? rbdMirrorPoolStatusVerbose(target, name) : rbdMirrorPoolStatusSummary(target, name),
+      parseMirrorPoolStatus,
+    ),
     full ? runParsed(c, rbdLsLong(target, name), parseRbdLsLong) : Promise.resolve(null),
   ]);
   const obs: PoolObservation = { pool: name, info: null, status: null, verbose: full, listing: null };

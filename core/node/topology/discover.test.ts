@@ -26,16 +26,37 @@ class FixtureRunner implements CommandRunner {
   ) {}
   async run(hostId: string, argv: string[], options?: ExecOptions): Promise<ExecResult> {
     this.calls.push({ hostId, argv, ...(options ? { options } : {}) });
-    if (this.sshDown.has(hostId)) throw Object.assign(new Error(`${hostId}: unreachable (ECONNREFUSED)`), { code: 'unreachable' });
+    if (this.sshDown.has(hostId))
+      throw Object.assign(new Error(`${hostId}: unreachable (ECONNREFUSED)`), { code: 'unreachable' });
     const site = hostId === 'mon-a' ? 'site-a' : 'site-b';
-    const res = (stdout: string, exitCode = 0, stderr = ''): ExecResult => ({ hostId, argv, exitCode, signal: null, stdout, stderr, durationMs: 5, timedOut: false, truncated: false });
+    const res = (stdout: string, exitCode = 0, stderr = ''): ExecResult => ({
+      hostId,
+      argv,
+      exitCode,
+      signal: null,
+      stdout,
+      stderr,
+      durationMs: 5,
+      timedOut: false,
+      truncated: false,
+    });
     if (this.dead.has(hostId)) {
       return argv.includes('ceph') ? res('', 1, 'timed out\n') : res('', 110, f('05-rbd-dead-site-timeout-site-a.txt'));
     }
     const a = argv.join(' ');
     if (hostId === 'ctl') {
       const img = JSON.parse(f('glance-api-image-get.json', OSZ)) as unknown;
-      return res(JSON.stringify({ source: 'rest', images: [img], stores: JSON.parse(f('glance-info-stores-detail.json', OSZ)).stores, volumes: [], servers: [], errors: {}, timingsMs: { images: 20 } }));
+      return res(
+        JSON.stringify({
+          source: 'rest',
+          images: [img],
+          stores: JSON.parse(f('glance-info-stores-detail.json', OSZ)).stores,
+          volumes: [],
+          servers: [],
+          errors: {},
+          timingsMs: { images: 20 },
+        }),
+      );
     }
     if (a.includes(' status --format json')) return res(f(`ceph-s-${site}.json`));
     if (a.includes('osd pool ls detail')) return res(f(`osd-pool-ls-detail-${site}.json`));
@@ -82,7 +103,10 @@ describe('discover over a CommandRunner', () => {
     expect(a?.reachable).toBe(false);
     expect(a?.reason).toMatch(/timed out/);
     expect(r.calls.filter((c) => c.hostId === 'mon-a')).toHaveLength(3);
-    expect(model.images.find((i) => i.name === 'dr-journal-p1')?.sides.map((s) => `${s.cluster}:${s.source}`)).toEqual(['site-b:local', 'site-a:peer-view']);
+    expect(model.images.find((i) => i.name === 'dr-journal-p1')?.sides.map((s) => `${s.cluster}:${s.source}`)).toEqual([
+      'site-b:local',
+      'site-a:peer-view',
+    ]);
   });
 
   it('SSH down: unreachable, no throw; summary mode skips listings', async () => {

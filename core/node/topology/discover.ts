@@ -77,7 +77,14 @@ export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
         }))
       : Promise.resolve(null),
   ]);
-  const model = buildTopology({ inventory: o.inventory, clusters: obs, openstack: os, generatedAt: now(), mode, durationMs: now() - started });
+  const model = buildTopology({
+    inventory: o.inventory,
+    clusters: obs,
+    openstack: os,
+    generatedAt: now(),
+    mode,
+    durationMs: now() - started,
+  });
   return { model, clusters: obs, openstack: os };
 }
 

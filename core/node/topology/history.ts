@@ -14,12 +14,23 @@ export class LagHistory {
   record(m: TopologyModel, findings: Finding[]): void {
     const t = m.generatedAt;
     const errorsByPool = new Map<string, number>();
-    for (const f of findings) if (f.severity === 'error' && f.cluster) errorsByPool.set(f.cluster, (errorsByPool.get(f.cluster) ?? 0) + 1);
+    for (const f of findings)
+      if (f.severity === 'error' && f.cluster) errorsByPool.set(f.cluster, (errorsByPool.get(f.cluster) ?? 0) + 1);
     const agg = new Map<string, LagPoint>();
     for (const img of m.images) {
       const r = img.rpo;
-      const syncing = img.sides.some((s) => s.status === 'syncing' || (s.replay?.kind === 'snapshot' && s.replay.replayState === 'syncing')) ? 1 : 0;
-      if (r) push(this.images, img.key, { t, rpoSeconds: r.seconds, entriesBehind: r.entriesBehind, syncing, errors: 0 }, this.imageCap);
+      const syncing = img.sides.some(
+        (s) => s.status === 'syncing' || (s.replay?.kind === 'snapshot' && s.replay.replayState === 'syncing'),
+      )
+        ? 1
+        : 0;
+      if (r)
+        push(
+          this.images,
+          img.key,
+          { t, rpoSeconds: r.seconds, entriesBehind: r.entriesBehind, syncing, errors: 0 },
+          this.imageCap,
+        );
       for (const s of img.sides) {
         if (s.source !== 'local') continue;
         const key = `${s.cluster}/${s.pool}`;
@@ -41,7 +52,18 @@ export class LagHistory {
     for (const p of m.pools) {
       if (!p.summary) continue;
       const st = p.summary.states;
-      push(this.pools, p.key, { t: m.generatedAt, rpoSeconds: null, entriesBehind: null, syncing: st['syncing'] ?? 0, errors: st['error'] ?? 0 }, this.poolCap);
+      push(
+        this.pools,
+        p.key,
+        {
+          t: m.generatedAt,
+          rpoSeconds: null,
+          entriesBehind: null,
+          syncing: st['syncing'] ?? 0,
+          errors: st['error'] ?? 0,
+        },
+        this.poolCap,
+      );
     }
   }
 

@@ -16,21 +16,32 @@ export interface Call {
   stdin?: string;
 }
 
-export type CallOutcome<T> = { ok: true; value: T; result: ExecResult } | { ok: false; problem: DiscoveryProblem; result: ExecResult | null };
+export type CallOutcome<T> =
+  { ok: true; value: T; result: ExecResult } | { ok: false; problem: DiscoveryProblem; result: ExecResult | null };
 
 const tail = (s: string, n = 600): string => (s.length > n ? `…${s.slice(-n)}` : s).trim();
 
 export function classify(r: ExecResult): { code: ProblemCode; message: string } {
   const err = r.stderr;
   if (r.timedOut) return { code: 'timeout', message: `no answer within ${Math.round(r.durationMs / 1000)} s` };
-  if (/permission denied|EACCES|\(13\)|\(1\) Operation not permitted|a password is required|not allowed to execute/i.test(err)) {
+  if (
+    /permission denied|EACCES|\(13\)|\(1\) Operation not permitted|a password is required|not allowed to execute/i.test(
+      err,
+    )
+  ) {
     return { code: 'permission-denied', message: `permission denied: ${firstLine(err)}` };
   }
-  if (r.exitCode === 110 || /couldn't connect to the cluster|timed out|error connecting to the cluster|ETIMEDOUT/i.test(err)) {
+  if (
+    r.exitCode === 110 ||
+    /couldn't connect to the cluster|timed out|error connecting to the cluster|ETIMEDOUT/i.test(err)
+  ) {
     return { code: 'unreachable', message: `cluster unreachable: ${firstLine(err) || `exit ${String(r.exitCode)}`}` };
   }
   if (r.exitCode === 127) return { code: 'command-failed', message: `command not found on host: ${firstLine(err)}` };
-  return { code: 'command-failed', message: `exit ${String(r.exitCode ?? r.signal)}: ${firstLine(err) || '(no stderr)'}` };
+  return {
+    code: 'command-failed',
+    message: `exit ${String(r.exitCode ?? r.signal)}: ${firstLine(err) || '(no stderr)'}`,
+  };
 }
 
 function firstLine(s: string): string {
@@ -43,8 +54,16 @@ function firstLine(s: string): string {
   return (meaningful.at(-1) ?? lines.at(-1) ?? '').slice(0, 300);
 }
 
-export async function runParsed<T>(c: Call, argv: string[], parse: (stdout: string) => ParseResult<T>): Promise<CallOutcome<T>> {
-  const opts: ExecOptions & { origin: string } = { timeoutMs: c.timeoutMs, maxOutputBytes: 512 * 1024 * 1024, origin: 'topology' };
+export async function runParsed<T>(
+  c: Call,
+  argv: string[],
+  parse: (stdout: string) => ParseResult<T>,
+): Promise<CallOutcome<T>> {
+  const opts: ExecOptions & { origin: string } = {
+    timeoutMs: c.timeoutMs,
+    maxOutputBytes: 512 * 1024 * 1024,
+    origin: 'topology',
+  };
   if (c.signal) opts.signal = c.signal;
   if (c.stdin !== undefined) opts.stdin = c.stdin;
   let r: ExecResult;
@@ -56,19 +75,53 @@ export async function runParsed<T>(c: Call, argv: string[], parse: (stdout: stri
     return {
       ok: false,
       result: null,
-      problem: { scope: c.scope, subject: c.subject, hostId: c.hostId, code: code === 'timeout' ? 'timeout' : 'unreachable', message: `ssh: ${message}`, argv },
+      problem: {
+        scope: c.scope,
+        subject: c.subject,
+        hostId: c.hostId,
+        code: code === 'timeout' ? 'timeout' : 'unreachable',
+        message: `ssh: ${message}`,
+        argv,
+      },
     };
   }
   if (r.exitCode !== 0 || r.timedOut) {
     const k = classify(r);
-    return { ok: false, result: r, problem: { scope: c.scope, subject: c.subject, hostId: c.hostId, ...k, argv, stderr: tail(r.stderr) } };
+    return {
+      ok: false,
+      result: r,
+      problem: { scope: c.scope, subject: c.subject, hostId: c.hostId, ...k, argv, stderr: tail(r.stderr) },
+    };
   }
   if (r.truncated) {
-    return { ok: false, result: r, problem: { scope: c.scope, subject: c.subject, hostId: c.hostId, code: 'parse-error', message: 'output exceeded the cap and was truncated', argv } };
+    return {
+      ok: false,
+      result: r,
+      problem: {
+        scope: c.scope,
+        subject: c.subject,
+        hostId: c.hostId,
+        code: 'parse-error',
+        message: 'output exceeded the cap and was truncated',
+        argv,
+      },
+    };
   }
   const p = parse(r.stdout);
   if (!p.ok) {
-    return { ok: false, result: r, problem: { scope: c.scope, subject: c.subject, hostId: c.hostId, code: 'parse-error', message: p.error.message, argv, stderr: p.error.snippet } };
+    return {
+      ok: false,
+      result: r,
+      problem: {
+        scope: c.scope,
+        subject: c.subject,
+        hostId: c.hostId,
+        code: 'parse-error',
+        message: p.error.message,
+        argv,
+        stderr: p.error.snippet,
+      },
+    };
   }
   return { ok: true, value: p.value, result: r };
 }

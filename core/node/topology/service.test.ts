@@ -15,10 +15,26 @@ function runner(get: () => string, calls: string[][]): CommandRunner {
       calls.push(argv);
       const site = hostId === 'mon-a' ? 'site-a' : 'site-b';
       const a = argv.join(' ');
-      const ok = (stdout: string): ExecResult => ({ hostId, argv, exitCode: 0, signal: null, stdout, stderr: '', durationMs: 1, timedOut: false, truncated: false });
+      const ok = (stdout: string): ExecResult => ({
+        hostId,
+        argv,
+        exitCode: 0,
+        signal: null,
+        stdout,
+        stderr: '',
+        durationMs: 1,
+        timedOut: false,
+        truncated: false,
+      });
       if (hostId === 'ctl') return { ...ok(''), exitCode: 127, stderr: 'python3: not found' };
       if (a.includes(' status --format json') && argv.includes('ceph')) return ok(f(`ceph-s-${site}.json`));
-      if (a.includes('osd pool ls detail')) return ok(JSON.stringify([{ pool_id: 2, pool_name: 'images', application_metadata: { rbd: {} } }, { pool_id: 3, pool_name: 'volumes', application_metadata: { rbd: {} } }]));
+      if (a.includes('osd pool ls detail'))
+        return ok(
+          JSON.stringify([
+            { pool_id: 2, pool_name: 'images', application_metadata: { rbd: {} } },
+            { pool_id: 3, pool_name: 'volumes', application_metadata: { rbd: {} } },
+          ]),
+        );
       if (a.includes(' df ')) return ok(f(`ceph-df-${site}.json`));
       const pool = argv.includes('images') ? 'images' : 'volumes';
       if (a.includes('mirror pool info')) return ok(f(`mirror-pool-info-${pool}-${site}.json`));
@@ -37,7 +53,11 @@ describe('TopologyService', () => {
     let state = '08-split-brain';
     const calls: string[][] = [];
     let now = Date.UTC(2026, 10, 22, 2, 40);
-    const svc = new TopologyService({ runner: runner(() => state, calls), inventory: async () => TWO_SITE_INVENTORY, now: () => now });
+    const svc = new TopologyService({
+      runner: runner(() => state, calls),
+      inventory: async () => TWO_SITE_INVENTORY,
+      now: () => now,
+    });
     expect(() => svc.snapshot()).toThrow(TopologyNotReadyError);
     const first = await svc.discover();
     expect(first.findings.filter((x) => x.rule === 'split-brain')).toHaveLength(2);
@@ -67,7 +87,10 @@ describe('TopologyService', () => {
 
   it('concurrent discoveries share one run', async () => {
     const calls: string[][] = [];
-    const svc = new TopologyService({ runner: runner(() => '01-synced', calls), inventory: async () => TWO_SITE_INVENTORY });
+    const svc = new TopologyService({
+      runner: runner(() => '01-synced', calls),
+      inventory: async () => TWO_SITE_INVENTORY,
+    });
     const [a, b] = await Promise.all([svc.discover(), svc.discover()]);
     expect(a).toBe(b);
   });

@@ -5,7 +5,13 @@
  */
 import { cephTargetFromRole } from '../../common/commands/ceph';
 import { rbdInfo, rbdMirrorImageStatus, rbdSnapLsAll } from '../../common/commands/rbd';
-import type { ImageDetail, ImageSideDetail, LagSeries, TopologySnapshot, TopologySummary } from '../../common/contract/topology';
+import type {
+  ImageDetail,
+  ImageSideDetail,
+  LagSeries,
+  TopologySnapshot,
+  TopologySummary,
+} from '../../common/contract/topology';
 import type { Inventory } from '../../common/inventory/schema';
 import type { CommandRunner } from '../../common/ports';
 import { parseMirrorImageStatus } from '../../common/parsers/mirror-pool-status';
@@ -63,9 +69,20 @@ export class TopologyService {
     return this.running;
   }
 
-  private async doDiscover(opts: { sites?: string[]; openstack?: DiscoverOptions['openstack'] }): Promise<TopologySnapshot> {
+  private async doDiscover(opts: {
+    sites?: string[];
+    openstack?: DiscoverOptions['openstack'];
+  }): Promise<TopologySnapshot> {
     const inventory = await this.inv();
-    const m = await discover({ ...this.o.discover, ...opts, runner: this.o.runner, inventory, now: this.now, mode: 'full', ...(this.o.secret ? { secret: this.o.secret } : {}) });
+    const m = await discover({
+      ...this.o.discover,
+      ...opts,
+      runner: this.o.runner,
+      inventory,
+      now: this.now,
+      mode: 'full',
+      ...(this.o.secret ? { secret: this.o.secret } : {}),
+    });
     for (const i of m.images) this.firstSeen[i.key] ??= m.generatedAt;
     this.previous = this.model;
     this.model = m;
@@ -79,18 +96,44 @@ export class TopologyService {
   async refresh(opts: { sites?: string[] } = {}): Promise<TopologySnapshot> {
     if (!this.model) return this.discover(opts);
     const inventory = await this.inv();
-    const s = await discover({ ...this.o.discover, ...opts, runner: this.o.runner, inventory, now: this.now, mode: 'summary', openstack: 'off' });
+    const s = await discover({
+      ...this.o.discover,
+      ...opts,
+      runner: this.o.runner,
+      inventory,
+      now: this.now,
+      mode: 'summary',
+      openstack: 'off',
+    });
     const base = this.model;
     const touched = new Set(s.clusters.map((c) => c.name));
     const merged: TopologyModel = {
       ...base,
-      sites: base.sites.map((x) => s.sites.find((y) => y.name === x.name && y.clusters.length > 0 && y.clusters.every((c) => touched.has(c))) ?? x),
+      sites: base.sites.map(
+        (x) =>
+          s.sites.find((y) => y.name === x.name && y.clusters.length > 0 && y.clusters.every((c) => touched.has(c))) ??
+          x,
+      ),
       clusters: base.clusters.map((c) => s.clusters.find((x) => x.name === c.name) ?? c),
       pools: base.pools.map((p) => {
         const n = s.pools.find((x) => x.key === p.key);
-        return n ? { ...p, summary: n.summary, daemons: n.daemons, peers: n.peers, mirrorMode: n.mirrorMode, problem: n.problem } : p;
+        return n
+          ? {
+              ...p,
+              summary: n.summary,
+              daemons: n.daemons,
+              peers: n.peers,
+              mirrorMode: n.mirrorMode,
+              problem: n.problem,
+            }
+          : p;
       }),
-      problems: [...base.problems.filter((p) => !s.clusters.some((c) => c.name === p.subject || p.subject.startsWith(`${c.name}/`))), ...s.problems],
+      problems: [
+        ...base.problems.filter(
+          (p) => !s.clusters.some((c) => c.name === p.subject || p.subject.startsWith(`${c.name}/`)),
+        ),
+        ...s.problems,
+      ],
     };
     this.model = merged;
     this.refreshedAt = s.generatedAt;
@@ -130,7 +173,12 @@ export class TopologyService {
   }
 
   findings(filter: { severity?: Finding['severity']; rule?: string; site?: string } = {}): Finding[] {
-    return this.findingsCache.filter((f) => (!filter.severity || f.severity === filter.severity) && (!filter.rule || f.rule === filter.rule) && (!filter.site || f.site === filter.site));
+    return this.findingsCache.filter(
+      (f) =>
+        (!filter.severity || f.severity === filter.severity) &&
+        (!filter.rule || f.rule === filter.rule) &&
+        (!filter.site || f.site === filter.site),
+    );
   }
 
   glanceMatrix(): GlanceMatrix {
@@ -162,13 +210,34 @@ export class TopologyService {
     };
   }
 
-  private async side(inv: Inventory, cluster: string, site: string, pool: string, name: string): Promise<ImageSideDetail> {
+  private async side(
+    inv: Inventory,
+    cluster: string,
+    site: string,
+    pool: string,
+    name: string,
+  ): Promise<ImageSideDetail> {
     const host = monHosts(inv, cluster)[0];
-    const out: ImageSideDetail = { cluster, site, hostId: host?.host.id ?? null, info: null, status: null, mirrorSnapshots: [], problems: [] };
+    const out: ImageSideDetail = {
+      cluster,
+      site,
+      hostId: host?.host.id ?? null,
+      info: null,
+      status: null,
+      mirrorSnapshots: [],
+      problems: [],
+    };
     if (!host) return out;
     const role = host.host.roles.find((r) => r.kind === 'ceph-mon' && r.cluster === cluster);
-    const target = role?.kind === 'ceph-mon' ? cephTargetFromRole(role, this.o.discover?.cephTimeoutSec ?? 10) : host.target;
-    const call = { runner: this.o.runner, hostId: host.host.id, scope: 'pool' as const, subject: `${cluster}/${pool}/${name}`, timeoutMs: 60_000 };
+    const target =
+      role?.kind === 'ceph-mon' ? cephTargetFromRole(role, this.o.discover?.cephTimeoutSec ?? 10) : host.target;
+    const call = {
+      runner: this.o.runner,
+      hostId: host.host.id,
+      scope: 'pool' as const,
+      subject: `${cluster}/${pool}/${name}`,
+      timeoutMs: 60_000,
+    };
     try {
       const [info, status, snaps] = await Promise.all([
         runParsed(call, rbdInfo(target, pool, name), parseRbdInfo),
@@ -186,7 +255,13 @@ export class TopologyService {
       } else out.problems.push(snaps.problem);
     } catch (e) {
       // A name the validators refuse (odd characters from a cluster) is reported, not run.
-      out.problems.push({ scope: 'pool', subject: call.subject, hostId: host.host.id, code: 'not-configured', message: e instanceof Error ? e.message : String(e) });
+      out.problems.push({
+        scope: 'pool',
+        subject: call.subject,
+        hostId: host.host.id,
+        code: 'not-configured',
+        message: e instanceof Error ? e.message : String(e),
+      });
     }
     return out;
   }

@@ -24,7 +24,11 @@ export const vaultFileSchema = z.object({
   kdf: z.object({
     name: z.literal('scrypt'),
     // Bounds stop a tampered header from making us allocate gigabytes before authentication fails.
-    N: z.number().int().min(2 ** 14).max(2 ** 20),
+    N: z
+      .number()
+      .int()
+      .min(2 ** 14)
+      .max(2 ** 20),
     r: z.number().int().min(1).max(32),
     p: z.number().int().min(1).max(16),
     salt: b64,
@@ -52,10 +56,16 @@ export const payloadSchema = z.object({ entries: z.array(entrySchema) });
 export function deriveKek(passphrase: string, kdf: KdfParams): Promise<Buffer> {
   const maxmem = 128 * kdf.N * kdf.r * 2;
   return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem }, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
-    });
+    scrypt(
+      passphrase.normalize('NFC'),
+      Buffer.from(kdf.salt, 'base64'),
+      32,
+      { N: kdf.N, r: kdf.r, p: kdf.p, maxmem },
+      (err, key) => {
+        if (err) reject(err);
+        else resolve(key);
+      },
+    );
   });
 }
 
@@ -64,7 +74,14 @@ export function newKdfParams(): KdfParams {
 }
 
 function wrapAad(kdf: KdfParams): Buffer {
-  return Buffer.from(JSON.stringify({ format: VAULT_FORMAT, version: VAULT_VERSION, part: 'wrap', kdf: { name: kdf.name, N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt } }));
+  return Buffer.from(
+    JSON.stringify({
+      format: VAULT_FORMAT,
+      version: VAULT_VERSION,
+      part: 'wrap',
+      kdf: { name: kdf.name, N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt },
+    }),
+  );
 }
 const DATA_AAD = Buffer.from(JSON.stringify({ format: VAULT_FORMAT, version: VAULT_VERSION, part: 'data' }));
 

@@ -26,9 +26,19 @@ export function inspectPrivateKey(value: string, passphrase?: string): SshKeyInf
   const parsed = parseOne(value, passphrase === '' ? undefined : passphrase);
   if (parsed instanceof Error) {
     const needsPass = /passphrase|encrypted/i.test(parsed.message);
-    throw new ApiErrorException('invalid-argument', needsPass ? 'the private key is encrypted: its passphrase is missing or wrong' : `not a usable private key: ${parsed.message}`);
+    throw new ApiErrorException(
+      'invalid-argument',
+      needsPass
+        ? 'the private key is encrypted: its passphrase is missing or wrong'
+        : `not a usable private key: ${parsed.message}`,
+    );
   }
-  if (!parsed.isPrivateKey()) throw new ApiErrorException('invalid-argument', 'this is a public key; the vault needs the private key');
+  if (!parsed.isPrivateKey())
+    throw new ApiErrorException('invalid-argument', 'this is a public key; the vault needs the private key');
   const plain = parseOne(value);
-  return { fingerprint: sha256Fingerprint(parsed.getPublicSSH()), type: parsed.type, encrypted: plain instanceof Error };
+  return {
+    fingerprint: sha256Fingerprint(parsed.getPublicSSH()),
+    type: parsed.type,
+    encrypted: plain instanceof Error,
+  };
 }

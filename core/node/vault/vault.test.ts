@@ -66,7 +66,9 @@ describe('Vault', () => {
     const before = readFileSync(path);
     const v = new Vault({ path });
     expect(await codeOf(v.unlock({ passphrase: 'not the passphrase' }))).toBe('vault-bad-passphrase');
-    expect(await codeOf(v.changePassphrase({ current: 'nope nope', next: 'whatever123' }))).toBe('vault-bad-passphrase');
+    expect(await codeOf(v.changePassphrase({ current: 'nope nope', next: 'whatever123' }))).toBe(
+      'vault-bad-passphrase',
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(v.unlocked).toBe(false);
   });
@@ -111,7 +113,9 @@ describe('Vault', () => {
     await v.init({ passphrase: PASS });
     const enc = sshKey('keypass1');
     expect(await codeOf(v.add({ kind: 'ssh-key', label: 'k1', value: enc.priv }))).toBe('invalid-argument');
-    expect(await codeOf(v.add({ kind: 'ssh-key', label: 'k1', value: enc.priv, keyPassphrase: 'wrong' }))).toBe('invalid-argument');
+    expect(await codeOf(v.add({ kind: 'ssh-key', label: 'k1', value: enc.priv, keyPassphrase: 'wrong' }))).toBe(
+      'invalid-argument',
+    );
     const meta = await v.add({ kind: 'ssh-key', label: 'k1', value: enc.priv, keyPassphrase: 'keypass1' });
     expect(meta).toMatchObject({ encryptedKey: true, fingerprint: enc.fp });
     expect(v.getSecret('k1').keyPassphrase).toBe('keypass1');
@@ -122,7 +126,12 @@ describe('Vault', () => {
 
   it('opens through a keychain key store', async () => {
     let saved: Buffer | null = null;
-    const store: VaultKeyStore = { available: () => true, save: (k) => void (saved = Buffer.from(k)), load: () => saved, clear: () => void (saved = null) };
+    const store: VaultKeyStore = {
+      available: () => true,
+      save: (k) => void (saved = Buffer.from(k)),
+      load: () => saved,
+      clear: () => void (saved = null),
+    };
     const path = freshPath();
     const v = new Vault({ path, keyStore: store });
     expect((await v.init({ passphrase: PASS, useKeychain: true })).keychain).toBe('in-use');

@@ -62,18 +62,31 @@ export class Vault {
   }
 
   async status(): Promise<VaultStatus> {
-    return { path: this.path, exists: await this.exists(), unlocked: this.unlocked, keychain: this.keychainState(), entries: this.entries.length };
+    return {
+      path: this.path,
+      exists: await this.exists(),
+      unlocked: this.unlocked,
+      keychain: this.keychainState(),
+      entries: this.entries.length,
+    };
   }
 
   /** Creates a new, empty vault. Refuses to overwrite an existing file. */
   init(input: { passphrase: string; useKeychain?: boolean }): Promise<VaultStatus> {
     return this.serial(async () => {
-      if (input.passphrase.length < 8) throw new ApiErrorException('invalid-argument', 'the vault passphrase needs at least 8 characters');
+      if (input.passphrase.length < 8)
+        throw new ApiErrorException('invalid-argument', 'the vault passphrase needs at least 8 characters');
       if (await this.exists()) throw new ApiErrorException('conflict', `a vault already exists at ${this.path}`);
       const kdf = newKdfParams();
       const dataKey = randomBytes(32);
       const kek = await deriveKek(input.passphrase, kdf);
-      const file: VaultFile = { format: 'switchyard-vault', version: 1, kdf, wrap: wrapDataKey(kek, dataKey, kdf), data: sealEntries(dataKey, []) };
+      const file: VaultFile = {
+        format: 'switchyard-vault',
+        version: 1,
+        kdf,
+        wrap: wrapDataKey(kek, dataKey, kdf),
+        data: sealEntries(dataKey, []),
+      };
       await writeFileAtomic(this.path, serializeVault(file));
       this.setUnlocked(dataKey, []);
       if (input.useKeychain) this.saveToKeychain();
@@ -90,7 +103,11 @@ export class Vault {
       try {
         dataKey = unwrapDataKey(kek, file);
       } catch (err) {
-        throw new ApiErrorException('vault-bad-passphrase', 'wrong vault passphrase (or the key section of the file was altered)', { cause: err });
+        throw new ApiErrorException(
+          'vault-bad-passphrase',
+          'wrong vault passphrase (or the key section of the file was altered)',
+          { cause: err },
+        );
       }
       this.setUnlocked(dataKey, this.decryptEntries(dataKey, file));
       return this.changed();
@@ -150,7 +167,13 @@ export class Vault {
       const label = input.label.trim();
       if (label === '') throw new ApiErrorException('invalid-argument', 'a secret needs a label');
       if (input.value === '') throw new ApiErrorException('invalid-argument', 'a secret needs a value');
-      const entry: VaultEntry = { id: `sec-${randomBytes(6).toString('hex')}`, kind: input.kind, label, createdAt: new Date().toISOString(), value: input.value };
+      const entry: VaultEntry = {
+        id: `sec-${randomBytes(6).toString('hex')}`,
+        kind: input.kind,
+        label,
+        createdAt: new Date().toISOString(),
+        value: input.value,
+      };
       if (input.kind === 'ssh-key') {
         const info = inspectPrivateKey(input.value, input.keyPassphrase);
         entry.fingerprint = info.fingerprint;
@@ -160,7 +183,8 @@ export class Vault {
         throw new ApiErrorException('invalid-argument', 'keyPassphrase only applies to ssh keys');
       }
       await this.mutate(key, (entries) => {
-        if (entries.some((e) => e.label === label)) throw new ApiErrorException('conflict', `a secret labelled '${label}' already exists`);
+        if (entries.some((e) => e.label === label))
+          throw new ApiErrorException('conflict', `a secret labelled '${label}' already exists`);
         return [...entries, entry];
       });
       await this.changed();
@@ -183,7 +207,8 @@ export class Vault {
   /** Re-wraps the data key under the new passphrase; the encrypted entries are not touched. */
   changePassphrase(input: { current: string; next: string }): Promise<VaultStatus> {
     return this.serial(async () => {
-      if (input.next.length < 8) throw new ApiErrorException('invalid-argument', 'the vault passphrase needs at least 8 characters');
+      if (input.next.length < 8)
+        throw new ApiErrorException('invalid-argument', 'the vault passphrase needs at least 8 characters');
       const file = await this.readFileChecked();
       let dataKey: Buffer;
       try {
@@ -233,13 +258,16 @@ export class Vault {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiErrorException('not-found', `no vault at ${this.path} (create one first)`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new ApiErrorException('not-found', `no vault at ${this.path} (create one first)`, { cause: err });
       throw err;
     }
     try {
       return vaultFileSchema.parse(JSON.parse(text));
     } catch (err) {
-      throw new ApiErrorException('vault-corrupt', `the vault file ${this.path} is damaged or not a Switchyard vault`, { cause: err });
+      throw new ApiErrorException('vault-corrupt', `the vault file ${this.path} is damaged or not a Switchyard vault`, {
+        cause: err,
+      });
     }
   }
 
@@ -247,7 +275,11 @@ export class Vault {
     try {
       return openEntries(dataKey, file);
     } catch (err) {
-      throw new ApiErrorException('vault-corrupt', `the vault file ${this.path} failed its integrity check (altered or damaged); it was left as it is`, { cause: err });
+      throw new ApiErrorException(
+        'vault-corrupt',
+        `the vault file ${this.path} failed its integrity check (altered or damaged); it was left as it is`,
+        { cause: err },
+      );
     }
   }
 
@@ -270,7 +302,8 @@ export class Vault {
   }
 
   private saveToKeychain(): void {
-    if (!this.keyStore?.available()) throw new ApiErrorException('precondition-failed', 'no OS keychain is available on this machine');
+    if (!this.keyStore?.available())
+      throw new ApiErrorException('precondition-failed', 'no OS keychain is available on this machine');
     this.keyStore.save(Buffer.from(this.requireUnlocked()));
   }
 

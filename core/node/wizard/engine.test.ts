@@ -30,7 +30,17 @@ class World {
 }
 
 function result(host: string, argv: string[], exitCode: number, stdout = '', stderr = ''): ExecResult {
-  return { hostId: host, argv, exitCode, signal: null, stdout, stderr, durationMs: 1, timedOut: false, truncated: false };
+  return {
+    hostId: host,
+    argv,
+    exitCode,
+    signal: null,
+    stdout,
+    stderr,
+    durationMs: 1,
+    timedOut: false,
+    truncated: false,
+  };
 }
 
 class FakeRunner implements CommandRunner {
@@ -194,7 +204,10 @@ const wizard = defineWizard<Params>({
       phase: 'done',
       risk: 'change',
       plan: () => [],
-      manual: { instructions: () => 'touch /etc/repointed', terminal: () => ({ host: 'h1', command: 'touch repointed' }) },
+      manual: {
+        instructions: () => 'touch /etc/repointed',
+        terminal: () => ({ host: 'h1', command: 'touch repointed' }),
+      },
       verify: async (ctx) => {
         const r = await ctx.run('h1', ['test-e', 'repointed'], { purpose: 'verify' });
         return { ok: r.exitCode === 0, evidence: `repointed marker exit ${r.exitCode}` };
@@ -220,7 +233,9 @@ describe('wizard engine', () => {
   function deps(journal: FileJournal, extra: Partial<EngineDeps<Params>> = {}): EngineDeps<Params> {
     return { wizard, inventory, runner: new FakeRunner(world), clock, journal, operator: 'test', ...extra };
   }
-  async function start(extra: Partial<EngineDeps<Params>> = {}): Promise<{ eng: WizardEngine<Params>; journal: FileJournal }> {
+  async function start(
+    extra: Partial<EngineDeps<Params>> = {},
+  ): Promise<{ eng: WizardEngine<Params>; journal: FileJournal }> {
     const journal = FileJournal.create(dir, newRunId(wizard.id));
     const eng = await WizardEngine.start(deps(journal, extra), params);
     return { eng, journal };
@@ -265,7 +280,9 @@ describe('wizard engine', () => {
     const { eng, journal } = await start({ confirmations: { 'remove-file': 'site-a' } });
     await eng.run();
     const recs = loadRun(dir, journal.runId);
-    const attempts = recs.filter((r) => r.type === 'command-intent' && r.argv[0] === 'promote').map((r) => (r.type === 'command-intent' ? r.attempt : 0));
+    const attempts = recs
+      .filter((r) => r.type === 'command-intent' && r.argv[0] === 'promote')
+      .map((r) => (r.type === 'command-intent' ? r.attempt : 0));
     expect(attempts).toEqual([1, 2, 3]);
     expect(world.primary).toBe(true);
 
@@ -383,10 +400,17 @@ describe('wizard engine', () => {
     st = eng.snapshot;
     expect(st.status).toBe('aborted');
     const recs = loadRun(dir, journal.runId);
-    expect(recs.some((r) => r.type === 'operator-decision' && r.decision === 'skip' && r.reason === 'file already provisioned by hand')).toBe(true);
+    expect(
+      recs.some(
+        (r) =>
+          r.type === 'operator-decision' && r.decision === 'skip' && r.reason === 'file already provisioned by hand',
+      ),
+    ).toBe(true);
     expect(recs.some((r) => r.type === 'operator-decision' && r.decision === 'abort')).toBe(true);
     expect(recs[recs.length - 1]?.type).toBe('run-finished');
-    await expect(WizardEngine.resume(deps(FileJournal.open(dir, journal.runId).journal), loadRun(dir, journal.runId))).rejects.toThrow(/aborted/);
+    await expect(
+      WizardEngine.resume(deps(FileJournal.open(dir, journal.runId).journal), loadRun(dir, journal.runId)),
+    ).rejects.toThrow(/aborted/);
   });
 
   it('lists runs and renders reports with phase times and downtime', async () => {

@@ -17,7 +17,8 @@ async function mapErrors<T>(f: () => Promise<T> | T): Promise<T> {
     return await f();
   } catch (e) {
     if (e instanceof WizardInputError) throw new ApiErrorException('invalid-argument', e.message, { cause: e });
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiErrorException('not-found', 'no such run', { cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ApiErrorException('not-found', 'no such run', { cause: e });
     throw e;
   }
 }
@@ -52,9 +53,21 @@ export function createWizardHandlers<Ctx>(svc: WizardService): WizardHandlers<Ct
   };
   return {
     list: async () => svc.list(),
-    plan: async (_c, o) => mapErrors(() => svc.plan(o.wizard, o.params, { discover: o.discover === true }).then((p) => ({ steps: p.steps }))),
-    start: async (_c, o) => mapErrors(() => svc.start(o.wizard, o.params, { background: true, ...(o.confirmations ? { confirmations: o.confirmations } : {}) })),
-    resume: async (_c, o) => mapErrors(() => svc.resume(o.runId, { background: true, ...(o.confirmations ? { confirmations: o.confirmations } : {}) })),
+    plan: async (_c, o) =>
+      mapErrors(() =>
+        svc.plan(o.wizard, o.params, { discover: o.discover === true }).then((p) => ({ steps: p.steps })),
+      ),
+    start: async (_c, o) =>
+      mapErrors(() =>
+        svc.start(o.wizard, o.params, {
+          background: true,
+          ...(o.confirmations ? { confirmations: o.confirmations } : {}),
+        }),
+      ),
+    resume: async (_c, o) =>
+      mapErrors(() =>
+        svc.resume(o.runId, { background: true, ...(o.confirmations ? { confirmations: o.confirmations } : {}) }),
+      ),
     pause: async (_c, o) => mapErrors(() => ok(svc.pause(o.runId))),
     abort: async (_c, o) => mapErrors(() => ok(svc.abort(o.runId, o.reason))),
     skip: async (_c, o) => mapErrors(() => ok(svc.skip(o.runId, o.step, o.reason))),

@@ -3,10 +3,26 @@
  * write(2) and fsynced before `append` returns, so a command's intent is on disk before the command is sent.
  * A torn last line (crash mid-write) is ignored on load; every earlier line must parse.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { reconstruct, type JournalRecord, type JournalSink, type NewRecord, type RunSummary } from '../../common/wizard/journal';
+import {
+  reconstruct,
+  type JournalRecord,
+  type JournalSink,
+  type NewRecord,
+  type RunSummary,
+} from '../../common/wizard/journal';
 import { resolveHome } from '../paths';
 
 export function runsDir(home?: string): string {
@@ -15,7 +31,10 @@ export function runsDir(home?: string): string {
 
 /** Run ids sort by time and carry the wizard id: `20261122T034512Z-ceph-migration-3fa9`. */
 export function newRunId(wizardId: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${wizardId}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -59,7 +78,8 @@ export class FileJournal implements JournalSink {
     // Drop a torn last line before appending, or it would stop being the last line and read as corruption.
     const path = join(dir, `${runId}.jsonl`);
     const text = readFileSync(path, 'utf8');
-    if (text.length > 0 && !text.endsWith('\n')) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+    if (text.length > 0 && !text.endsWith('\n'))
+      truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
     const last = records[records.length - 1];
     return { journal: new FileJournal(runId, join(dir, `${runId}.jsonl`), last ? last.seq : 0), records };
   }
@@ -127,7 +147,16 @@ export function listRuns(dir: string): RunSummary[] {
       });
     } catch (e) {
       const mtime = statSync(join(dir, n)).mtime.toISOString();
-      out.push({ runId, wizard: '?', title: `unreadable journal: ${(e as Error).message}`, status: 'interrupted', startedAt: mtime, updatedAt: mtime, stepsDone: 0, stepsTotal: 0 });
+      out.push({
+        runId,
+        wizard: '?',
+        title: `unreadable journal: ${(e as Error).message}`,
+        status: 'interrupted',
+        startedAt: mtime,
+        updatedAt: mtime,
+        stepsDone: 0,
+        stepsTotal: 0,
+      });
     }
   }
   return out.sort((a, b) => (a.runId < b.runId ? 1 : -1));

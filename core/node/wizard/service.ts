@@ -39,7 +39,11 @@ export const systemClock: Clock = {
 export interface RunEvents {
   record?(runId: string, record: JournalRecord): void;
   output?(runId: string, step: string, cmd: number, stream: 'stdout' | 'stderr', chunk: string): void;
-  progress?(runId: string, step: string, p: { done: number; total: number; message: string; etaMs: number | null }): void;
+  progress?(
+    runId: string,
+    step: string,
+    p: { done: number; total: number; message: string; etaMs: number | null },
+  ): void;
 }
 
 export interface WizardServiceOptions extends EngineEvents {
@@ -71,18 +75,31 @@ function wizardOr404(id: string): WizardDef<unknown> {
 
 export class WizardService {
   readonly dir: string;
-  private readonly live = new Map<string, { engine: WizardEngine<unknown>; journal: FileJournal; driving: Promise<RunState> | null }>();
+  private readonly live = new Map<
+    string,
+    { engine: WizardEngine<unknown>; journal: FileJournal; driving: Promise<RunState> | null }
+  >();
 
   constructor(private readonly o: WizardServiceOptions) {
     this.dir = runsDir(o.home);
   }
 
   list(): { id: string; title: string; description: string; phases: string[]; steps: number }[] {
-    return wizards.map((w) => ({ id: w.id, title: w.title, description: w.description, phases: w.phases, steps: w.steps.length }));
+    return wizards.map((w) => ({
+      id: w.id,
+      title: w.title,
+      description: w.description,
+      phases: w.phases,
+      steps: w.steps.length,
+    }));
   }
 
   /** The dry run. With `discover`, the wizard's read-only discovery step runs first so the plan names every image. */
-  async plan(id: string, rawParams: unknown, opts: { discover?: boolean } = {}): Promise<{ steps: PlannedStep[]; facts: Facts }> {
+  async plan(
+    id: string,
+    rawParams: unknown,
+    opts: { discover?: boolean } = {},
+  ): Promise<{ steps: PlannedStep[]; facts: Facts }> {
     const w = wizardOr404(id);
     const parsed = w.params.safeParse(rawParams);
     if (!parsed.success) throw new WizardInputError(`invalid parameters: ${parsed.error.message}`);
@@ -108,7 +125,11 @@ export class WizardService {
     return { steps: planWizard(w, parsed.data, inventory, facts), facts };
   }
 
-  private async deps(w: WizardDef<unknown>, journal: FileJournal, confirmations?: Record<string, string>): Promise<EngineDeps<unknown>> {
+  private async deps(
+    w: WizardDef<unknown>,
+    journal: FileJournal,
+    confirmations?: Record<string, string>,
+  ): Promise<EngineDeps<unknown>> {
     return {
       wizard: w,
       inventory: await this.o.inventory(),

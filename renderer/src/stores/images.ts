@@ -38,8 +38,16 @@ export const useImagesStore = defineStore('images', () => {
     if (!f.store) delete f.store;
     return filterMatrix(s.matrix, f);
   });
-  const importing = computed(() => (snapshot.value?.matrix.rows ?? []).filter((r) => Object.values(r.cells).some((c) => c.importing)).map((r) => r.id));
-  const blank = (size: number | null) => ({ copiedBytes: null, totalBytes: size, percent: null, taskStatus: 'starting', taskMessage: null });
+  const importing = computed(() =>
+    (snapshot.value?.matrix.rows ?? []).filter((r) => Object.values(r.cells).some((c) => c.importing)).map((r) => r.id),
+  );
+  const blank = (size: number | null) => ({
+    copiedBytes: null,
+    totalBytes: size,
+    percent: null,
+    taskStatus: 'starting',
+    taskMessage: null,
+  });
 
   async function observe(formatCheck = false): Promise<void> {
     loading.value = true;
@@ -96,10 +104,23 @@ export const useImagesStore = defineStore('images', () => {
         const key = `${r.id}/${store}`;
         const p = pending.get(key);
         if (p && glanceImp) p.seenImporting = true;
-        if (p && (listed || (failed && !glanceImp && (p.seenImporting || Date.now() - p.since > 60_000)))) pending.delete(key);
+        if (p && (listed || (failed && !glanceImp && (p.seenImporting || Date.now() - p.since > 60_000))))
+          pending.delete(key);
         const imp = glanceImp || pending.has(key);
         const state: CellState = imp ? 'importing' : listed ? 'present' : failed ? 'failed' : 'absent';
-        cells[store] = { ...c, listed, importing: imp, failed, state, progress: imp ? (copyProgressFor(st.tasks, store, g.size) ?? { ...blank(g.size), taskStatus: glanceImp ? 'importing' : 'starting' }) : null };
+        cells[store] = {
+          ...c,
+          listed,
+          importing: imp,
+          failed,
+          state,
+          progress: imp
+            ? (copyProgressFor(st.tasks, store, g.size) ?? {
+                ...blank(g.size),
+                taskStatus: glanceImp ? 'importing' : 'starting',
+              })
+            : null,
+        };
       }
       return { ...r, status: g.status, cells };
     });
@@ -138,15 +159,32 @@ export const useImagesStore = defineStore('images', () => {
     const images = [...selected.value];
     const stores = [...targets.value];
     try {
-      const st = await call(api.wizard.start({ wizard: 'images-copy', params: { images, stores, allStoresMustSucceed: allMustSucceed.value === 'true', pollSec: 1 } }));
+      const st = await call(
+        api.wizard.start({
+          wizard: 'images-copy',
+          params: { images, stores, allStoresMustSucceed: allMustSucceed.value === 'true', pollSec: 1 },
+        }),
+      );
       lastRun.value = st.runId;
-      for (const id of images) for (const store of stores) pending.set(`${id}/${store}`, { seenImporting: false, runId: st.runId, since: Date.now() });
+      for (const id of images)
+        for (const store of stores)
+          pending.set(`${id}/${store}`, { seenImporting: false, runId: st.runId, since: Date.now() });
       runMessage.value = `copy run ${st.runId}: ${st.status}`;
       const s = snapshot.value;
       if (s) {
         const rowsNext = s.matrix.rows.map((r) =>
           images.includes(r.id)
-            ? { ...r, cells: Object.fromEntries(Object.entries(r.cells).map(([k, c]) => [k, stores.includes(k) && c.state !== 'present' ? { ...c, importing: true, state: 'importing' as const, progress: blank(r.size) } : c])) }
+            ? {
+                ...r,
+                cells: Object.fromEntries(
+                  Object.entries(r.cells).map(([k, c]) => [
+                    k,
+                    stores.includes(k) && c.state !== 'present'
+                      ? { ...c, importing: true, state: 'importing' as const, progress: blank(r.size) }
+                      : c,
+                  ]),
+                ),
+              }
             : r,
         );
         snapshot.value = { ...s, matrix: { ...s.matrix, rows: rowsNext } };
@@ -164,5 +202,22 @@ export const useImagesStore = defineStore('images', () => {
     return n;
   }
 
-  return { snapshot, loading, error, filter, rows, importing, selected, targets, allMustSucceed, lastRun, runMessage, observe, load, poll, copySelected, toggle };
+  return {
+    snapshot,
+    loading,
+    error,
+    filter,
+    rows,
+    importing,
+    selected,
+    targets,
+    allMustSucceed,
+    lastRun,
+    runMessage,
+    observe,
+    load,
+    poll,
+    copySelected,
+    toggle,
+  };
 });

@@ -21,7 +21,9 @@ export const useWizardsStore = defineStore('wizards', () => {
   const wizards = ref<WizardInfo[]>([]);
   const runs = ref<RunSummary[]>([]);
   const selectedWizard = ref<string>('ceph-migration');
-  const paramsText = ref<string>('{\n  "source": { "cluster": "site-a" },\n  "destination": { "cluster": "site-b" },\n  "pools": [{ "name": "volumes", "mode": "journal" }],\n  "mirrorDaemon": { "start": ["true"], "stop": ["true"], "isRunning": ["false"] }\n}');
+  const paramsText = ref<string>(
+    '{\n  "source": { "cluster": "site-a" },\n  "destination": { "cluster": "site-b" },\n  "pools": [{ "name": "volumes", "mode": "journal" }],\n  "mirrorDaemon": { "start": ["true"], "stop": ["true"], "isRunning": ["false"] }\n}',
+  );
   const plan = ref<PlannedStep[] | null>(null);
   const openRunId = ref<string | null>(null);
   const detail = ref<WizardRunDetail | null>(null);
@@ -54,7 +56,8 @@ export const useWizardsStore = defineStore('wizards', () => {
         .catch((e: unknown) => (error.value = errorMessage(e)));
     }
     if (runId !== openRunId.value) return;
-    if (record.type === 'command-intent') output.value += `\n$ [${record.host}] ${record.argv.join(' ')}${record.stdin ? ` < ${record.stdin}` : ''}\n`;
+    if (record.type === 'command-intent')
+      output.value += `\n$ [${record.host}] ${record.argv.join(' ')}${record.stdin ? ` < ${record.stdin}` : ''}\n`;
     scheduleDetail();
   });
   api.events.on('wizard.output', ({ runId, chunk }) => {
@@ -88,7 +91,9 @@ export const useWizardsStore = defineStore('wizards', () => {
   const makePlan = (discover: boolean): Promise<void> =>
     guard(async () => {
       if (params.value === undefined) throw new Error('parameters are not valid JSON');
-      plan.value = (await call(api.wizard.plan({ wizard: selectedWizard.value, params: params.value, discover }))).steps;
+      plan.value = (
+        await call(api.wizard.plan({ wizard: selectedWizard.value, params: params.value, discover }))
+      ).steps;
     }).then(() => undefined);
 
   const start = (): Promise<void> =>
@@ -148,10 +153,16 @@ export const useWizardsStore = defineStore('wizards', () => {
     resume: () => act((runId) => call(api.wizard.resume({ runId }))),
     pause: () => act((runId) => call(api.wizard.pause({ runId }))),
     abort: (reason: string) => act((runId) => call(api.wizard.abort({ runId, reason }))),
-    confirm: (step: string, typed: string) => act(async (runId) => (await call(api.wizard.confirm({ runId, step, typed })), call(api.wizard.resume({ runId })))),
-    skip: (step: string, reason: string) => act(async (runId) => (await call(api.wizard.skip({ runId, step, reason })), call(api.wizard.resume({ runId })))),
-    rerun: (step: string) => act(async (runId) => (await call(api.wizard.rerun({ runId, step })), call(api.wizard.resume({ runId })))),
-    manualDone: (step: string) => act(async (runId) => (await call(api.wizard.manualDone({ runId, step })), call(api.wizard.resume({ runId })))),
+    confirm: (step: string, typed: string) =>
+      act(
+        async (runId) => (await call(api.wizard.confirm({ runId, step, typed })), call(api.wizard.resume({ runId }))),
+      ),
+    skip: (step: string, reason: string) =>
+      act(async (runId) => (await call(api.wizard.skip({ runId, step, reason })), call(api.wizard.resume({ runId })))),
+    rerun: (step: string) =>
+      act(async (runId) => (await call(api.wizard.rerun({ runId, step })), call(api.wizard.resume({ runId })))),
+    manualDone: (step: string) =>
+      act(async (runId) => (await call(api.wizard.manualDone({ runId, step })), call(api.wizard.resume({ runId })))),
     report: async (format: 'markdown' | 'html'): Promise<string | undefined> => {
       const id = openRunId.value;
       if (!id) return undefined;

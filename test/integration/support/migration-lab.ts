@@ -18,7 +18,16 @@ export interface LabJson {
   net: string;
   labDir: string;
   knownHostsPath: string;
-  hosts: { name: string; site: string | null; role: string; address: string; port: number; user: string; privateKeyPath: string; hostKeyFingerprintSHA256: string }[];
+  hosts: {
+    name: string;
+    site: string | null;
+    role: string;
+    address: string;
+    port: number;
+    user: string;
+    privateKeyPath: string;
+    hostKeyFingerprintSHA256: string;
+  }[];
   clusters: { name: string; fsid: string; confPath: string }[];
 }
 
@@ -48,7 +57,10 @@ export function inventoryOf(lab: LabJson): Inventory {
       port: h.port,
       user: h.user,
       auth: { method: 'key' as const, keyRef: 'lab-key' },
-      roles: h.role === 'ceph-mon' ? [{ kind: 'ceph-mon' as const, cluster: h.site ?? '', conf: conf(h.site ?? ''), sudo: true }] : [{ kind: 'openstack-controller' as const }],
+      roles:
+        h.role === 'ceph-mon'
+          ? [{ kind: 'ceph-mon' as const, cluster: h.site ?? '', conf: conf(h.site ?? ''), sudo: true }]
+          : [{ kind: 'openstack-controller' as const }],
     }));
   return {
     version: 1,
@@ -80,7 +92,15 @@ export function paramsOf(lab: LabJson): Record<string, unknown> {
       // The lab runs its daemons without systemd: lab.sh starts/stops site-b's rbd-mirror (pid file under run/).
       start: ['sudo', '-n', ...env, 'bash', labSh, 'fault', 'start-mirror', 'site-b'],
       stop: ['sudo', '-n', ...env, 'bash', labSh, 'fault', 'stop-mirror', 'site-b'],
-      isRunning: ['sudo', '-n', 'bash', '-c', 'kill -0 "$(cat "$1")"', 'bash', join(lab.labDir, 'run', 'site-b-rbd-mirror.pid')],
+      isRunning: [
+        'sudo',
+        '-n',
+        'bash',
+        '-c',
+        'kill -0 "$(cat "$1")"',
+        'bash',
+        join(lab.labDir, 'run', 'site-b-rbd-mirror.pid'),
+      ],
     },
   };
 }
@@ -104,7 +124,8 @@ export async function makeRunner(lab: LabJson, inv: Inventory): Promise<Runner> 
   const pool = new SshPool({
     inventory: { getHost: (id) => byId.get(id) },
     knownHosts,
-    hostKeyDecider: (q) => Promise.resolve(lab.hosts.some((h) => h.address === q.host && h.hostKeyFingerprintSHA256 === q.fingerprint)),
+    hostKeyDecider: (q) =>
+      Promise.resolve(lab.hosts.some((h) => h.address === q.host && h.hostKeyFingerprintSHA256 === q.fingerprint)),
     secrets: vault,
     audit,
   });
@@ -122,11 +143,22 @@ export async function makeRunner(lab: LabJson, inv: Inventory): Promise<Runner> 
 
 export function rbd(lab: LabJson, site: string, args: string[], input?: Buffer): string {
   const conf = lab.clusters.find((c) => c.name === site)?.confPath ?? '';
-  return execFileSync('timeout', ['120', 'rbd', '-c', conf, '--client-mount-timeout', '10', ...args], { encoding: 'utf8', maxBuffer: 64 << 20, ...(input ? { input } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync('timeout', ['120', 'rbd', '-c', conf, '--client-mount-timeout', '10', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    ...(input ? { input } : {}),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
-export function rbdTry(lab: LabJson, site: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function rbdTry(
+  lab: LabJson,
+  site: string,
+  args: string[],
+): { status: number | null; stdout: string; stderr: string } {
   const conf = lab.clusters.find((c) => c.name === site)?.confPath ?? '';
-  const r = spawnSync('timeout', ['120', 'rbd', '-c', conf, '--client-mount-timeout', '10', ...args], { encoding: 'utf8' });
+  const r = spawnSync('timeout', ['120', 'rbd', '-c', conf, '--client-mount-timeout', '10', ...args], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 export function ceph(lab: LabJson, site: string, args: string[]): string {
@@ -135,15 +167,21 @@ export function ceph(lab: LabJson, site: string, args: string[]): string {
 }
 export function sha256Of(lab: LabJson, site: string, spec: string): string {
   const conf = lab.clusters.find((c) => c.name === site)?.confPath ?? '';
-  const out = execFileSync('bash', ['-c', 'set -o pipefail; rbd -c "$1" export --no-progress "$2" - | sha256sum', 'bash', conf, spec], { encoding: 'utf8' });
+  const out = execFileSync(
+    'bash',
+    ['-c', 'set -o pipefail; rbd -c "$1" export --no-progress "$2" - | sha256sum', 'bash', conf, spec],
+    { encoding: 'utf8' },
+  );
   return out.split(' ')[0] ?? '';
 }
 export function labSh(lab: LabJson, args: string[]): void {
-  execFileSync('bash', [join(REPO, 'test', 'lab', 'lab.sh'), ...args], { env: { ...process.env, SWITCHYARD_LAB_DIR: lab.labDir, SWITCHYARD_LAB_NET: lab.net }, stdio: 'pipe' });
+  execFileSync('bash', [join(REPO, 'test', 'lab', 'lab.sh'), ...args], {
+    env: { ...process.env, SWITCHYARD_LAB_DIR: lab.labDir, SWITCHYARD_LAB_NET: lab.net },
+    stdio: 'pipe',
+  });
 }
 
 const F = ['--image-feature', 'layering,exclusive-lock,object-map,fast-diff'];
-
 
 /**
  * Back to "before the migration": site-b's rbd-mirror stopped and the test pools gone on both sites; on site-a
@@ -153,7 +191,9 @@ export function resetAndSeed(lab: LabJson): void {
   labSh(lab, ['fault', 'stop-mirror', 'site-b']);
   for (const site of ['site-a', 'site-b']) {
     const have = ceph(lab, site, ['osd', 'pool', 'ls']).split('\n');
-    for (const p of POOLS) if (have.includes(p.name)) ceph(lab, site, ['osd', 'pool', 'rm', p.name, p.name, '--yes-i-really-really-mean-it']);
+    for (const p of POOLS)
+      if (have.includes(p.name))
+        ceph(lab, site, ['osd', 'pool', 'rm', p.name, p.name, '--yes-i-really-really-mean-it']);
   }
   for (const p of POOLS) {
     ceph(lab, 'site-a', ['osd', 'pool', 'create', p.name, '8', '8', 'replicated']);
@@ -163,14 +203,41 @@ export function resetAndSeed(lab: LabJson): void {
   rbd(lab, 'site-a', ['snap', 'create', 'mig-images/glance-base@snap']);
   rbd(lab, 'site-a', ['snap', 'protect', 'mig-images/glance-base@snap']);
   rbd(lab, 'site-a', ['clone', ...F, 'mig-images/glance-base@snap', 'mig-vms/server1_disk']);
-  rbd(lab, 'site-a', ['bench', '--io-type', 'write', '--io-size', '64K', '--io-total', '2M', '--io-pattern', 'rand', 'mig-vms/server1_disk']);
+  rbd(lab, 'site-a', [
+    'bench',
+    '--io-type',
+    'write',
+    '--io-size',
+    '64K',
+    '--io-total',
+    '2M',
+    '--io-pattern',
+    'rand',
+    'mig-vms/server1_disk',
+  ]);
   rbd(lab, 'site-a', ['import', ...F, '--no-progress', '-', 'mig-volumes/volume-1'], randomBytes(1 << 20));
   rbd(lab, 'site-a', ['create', ...F, '--size', '16M', 'mig-volumes/volume-2']);
 }
 
 /** Writes while mirroring runs (the cloud is still up): the destination must catch up before the switch. */
 export function writeDuringMirroring(lab: LabJson): void {
-  rbd(lab, 'site-a', ['bench', '--io-type', 'write', '--io-size', '4K', '--io-total', '512K', '--io-pattern', 'rand', 'mig-volumes/volume-2']);
+  rbd(lab, 'site-a', [
+    'bench',
+    '--io-type',
+    'write',
+    '--io-size',
+    '4K',
+    '--io-total',
+    '512K',
+    '--io-pattern',
+    'rand',
+    'mig-volumes/volume-2',
+  ]);
 }
 
-export const IMAGES = ['mig-images/glance-base', 'mig-vms/server1_disk', 'mig-volumes/volume-1', 'mig-volumes/volume-2'];
+export const IMAGES = [
+  'mig-images/glance-base',
+  'mig-vms/server1_disk',
+  'mig-volumes/volume-1',
+  'mig-volumes/volume-2',
+];

@@ -82,7 +82,11 @@ export async function startSshdLab(hosts: Record<string, string>, port = 22): Pr
   const keyPassphrase = randomBytes(9).toString('base64url');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'swyit-plain', '-f', join(dir, 'user_key')]);
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', keyPassphrase, '-C', 'swyit-enc', '-f', join(dir, 'user_key_enc')]);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub'), 'utf8') + readFileSync(join(dir, 'user_key_enc.pub'), 'utf8'), { mode: 0o644 });
+  writeFileSync(
+    join(dir, 'authorized_keys'),
+    readFileSync(join(dir, 'user_key.pub'), 'utf8') + readFileSync(join(dir, 'user_key_enc.pub'), 'utf8'),
+    { mode: 0o644 },
+  );
 
   const sshd: Record<string, LabSshd> = {};
   for (const [name, address] of Object.entries(hosts)) {
@@ -113,7 +117,15 @@ export async function startSshdLab(hosts: Record<string, string>, port = 22): Pr
     writeFileSync(log, '');
     const proc = spawn('/usr/sbin/sshd', ['-D', '-f', join(hd, 'sshd_config'), '-E', log], { stdio: 'ignore' });
     const fingerprint = sh('ssh-keygen', ['-lf', join(hd, 'host_ed25519.pub')]).split(' ')[1] ?? '';
-    sshd[name] = { name, address, port, hostKeyPub: readFileSync(join(hd, 'host_ed25519.pub'), 'utf8').trim(), fingerprint, log, proc };
+    sshd[name] = {
+      name,
+      address,
+      port,
+      hostKeyPub: readFileSync(join(hd, 'host_ed25519.pub'), 'utf8').trim(),
+      fingerprint,
+      log,
+      proc,
+    };
   }
   await Promise.all(Object.values(sshd).map((s) => waitForPort(s.address, s.port, 10_000)));
 

@@ -19,8 +19,22 @@ interface LabJson {
   labDir: string;
   net: string;
   knownHostsPath: string;
-  hosts: { name: string; site: string | null; role: string; address: string; port: number; user: string; privateKeyPath: string }[];
-  clusters: { name: string; fsid: string; confPath: string; keyringPath: string; pools: { name: string; mirrorMode: string }[] }[];
+  hosts: {
+    name: string;
+    site: string | null;
+    role: string;
+    address: string;
+    port: number;
+    user: string;
+    privateKeyPath: string;
+  }[];
+  clusters: {
+    name: string;
+    fsid: string;
+    confPath: string;
+    keyringPath: string;
+    pools: { name: string; mirrorMode: string }[];
+  }[];
   openstackPath?: string;
 }
 interface OpenstackJson {
@@ -59,7 +73,15 @@ export async function openTopologyLab(dir: string): Promise<TopologyLab> {
         h.role === 'ceph-mon' && c
           ? [{ kind: 'ceph-mon' as const, cluster: c.name, conf: c.confPath, keyring: c.keyringPath, sudo: false }]
           : [{ kind: 'openstack-controller' as const, openrc: os?.client?.openrc ?? '' }];
-      return { id: hostId(h.name), site: h.site ?? undefined, address: h.address, port: h.port, user: h.user, auth: { method: 'key' as const, keyRef: 'lab-key' }, roles };
+      return {
+        id: hostId(h.name),
+        site: h.site ?? undefined,
+        address: h.address,
+        port: h.port,
+        user: h.user,
+        auth: { method: 'key' as const, keyRef: 'lab-key' },
+        roles,
+      };
     });
   const inventory = inventorySchema.parse({
     version: 1,
@@ -96,7 +118,11 @@ export async function openTopologyLab(dir: string): Promise<TopologyLab> {
     pool,
     hasOpenstack: os?.client?.openrc !== undefined,
     labSh: async (...args) => {
-      const r = await run('bash', [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lab', 'lab.sh'), ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+      const r = await run(
+        'bash',
+        [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lab', 'lab.sh'), ...args],
+        { env, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
+      );
       return `${r.stdout}${r.stderr}`;
     },
     onSite: async (site, argv) => {

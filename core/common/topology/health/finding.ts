@@ -75,7 +75,8 @@ export interface HealthOptions {
   previous?: TopologyModel;
 }
 
-export type ResolvedOptions = Required<Omit<HealthOptions, 'firstSeen' | 'previous'>> & Pick<HealthOptions, 'firstSeen' | 'previous'>;
+export type ResolvedOptions = Required<Omit<HealthOptions, 'firstSeen' | 'previous'>> &
+  Pick<HealthOptions, 'firstSeen' | 'previous'>;
 
 export function resolveOptions(o: HealthOptions): ResolvedOptions {
   return {
@@ -96,7 +97,11 @@ export function finding(f: Omit<Finding, 'id'> & { id?: string }): Finding {
 }
 
 /** A read-only look-closer command on the cluster's ceph-mon host, or null when no host is known. */
-export function onCluster(c: ClusterNode | undefined, build: (t: CephTarget) => string[], purpose: string): SuggestedCommand | null {
+export function onCluster(
+  c: ClusterNode | undefined,
+  build: (t: CephTarget) => string[],
+  purpose: string,
+): SuggestedCommand | null {
   if (!c?.hostId || !c.target) return null;
   try {
     return { hostId: c.hostId, argv: build(c.target), purpose };

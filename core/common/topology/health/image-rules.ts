@@ -25,7 +25,8 @@ export interface ImageRuleContext {
 
 export function imageRuleContext(m: TopologyModel, o: ResolvedOptions): ImageRuleContext {
   const sides = new Map<string, ImageSide>();
-  for (const i of m.images) for (const s of i.sides) if (s.source === 'local') sides.set(`${s.cluster}/${s.pool}/${i.name}`, s);
+  for (const i of m.images)
+    for (const s of i.sides) if (s.source === 'local') sides.set(`${s.cluster}/${s.pool}/${i.name}`, s);
   return {
     clusters: new Map(m.clusters.map((c) => [c.name, c])),
     pools: new Map(m.pools.map((p) => [p.key, p])),
@@ -42,7 +43,12 @@ export function isFresh(img: ImageNode, ctx: ImageRuleContext): boolean {
   return false;
 }
 
-function look(ctx: ImageRuleContext, s: ImageSide | undefined, img: ImageNode, what: 'status' | 'info'): Finding['suggestedCommand'] {
+function look(
+  ctx: ImageRuleContext,
+  s: ImageSide | undefined,
+  img: ImageNode,
+  what: 'status' | 'info',
+): Finding['suggestedCommand'] {
   if (!s) return null;
   const c = ctx.clusters.get(s.cluster);
   return what === 'status'
@@ -83,10 +89,21 @@ export function imageRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
         rule: 'primary-both',
         message: `${label} is primary on ${img.primaries.join(' and ')} at once: writes on both sides diverge. Confirm with rbd info on each side, demote the side whose writes are to be discarded.`,
         evidence,
-        suggestedCommand: look(ctx, img.sides.find((s) => s.role === 'primary' && s.source === 'local') ?? img.sides[0], img, 'info'),
+        suggestedCommand: look(
+          ctx,
+          img.sides.find((s) => s.role === 'primary' && s.source === 'local') ?? img.sides[0],
+          img,
+          'info',
+        ),
       }),
     );
-  } else if (mirrored && img.primaries.length === 0 && !fresh && img.sides.length > 0 && img.sides.every((s) => s.role === 'non-primary')) {
+  } else if (
+    mirrored &&
+    img.primaries.length === 0 &&
+    !fresh &&
+    img.sides.length > 0 &&
+    img.sides.every((s) => s.role === 'non-primary')
+  ) {
     out.push(
       finding({
         ...base,
@@ -114,7 +131,14 @@ export function imageRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
         }),
       );
     }
-    if (s.source === 'local' && s.mirrored && s.state === null && s.role !== 'primary' && img.sides.length > 1 && !fresh) {
+    if (
+      s.source === 'local' &&
+      s.mirrored &&
+      s.state === null &&
+      s.role !== 'primary' &&
+      img.sides.length > 1 &&
+      !fresh
+    ) {
       out.push(
         finding({
           ...base,
@@ -135,7 +159,12 @@ export function imageRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
   return out;
 }
 
-function progressRules(img: ImageNode, ctx: ImageRuleContext, evidence: Record<string, unknown>, fresh: boolean): Finding[] {
+function progressRules(
+  img: ImageNode,
+  ctx: ImageRuleContext,
+  evidence: Record<string, unknown>,
+  fresh: boolean,
+): Finding[] {
   const out: Finding[] = [];
   const label = `${img.pool}/${img.name}`;
   const prev = ctx.previous?.get(img.key);
@@ -144,7 +173,8 @@ function progressRules(img: ImageNode, ctx: ImageRuleContext, evidence: Record<s
     const syncing = s.status === 'syncing' || (r?.kind === 'snapshot' && r.replayState === 'syncing');
     if (syncing && !fresh) {
       const before = prev?.sides.find((x) => x.cluster === s.cluster);
-      const sameProgress = before !== undefined && before.syncPercent === s.syncPercent && before.lastUpdate !== s.lastUpdate;
+      const sameProgress =
+        before !== undefined && before.syncPercent === s.syncPercent && before.lastUpdate !== s.lastUpdate;
       const elapsed = ctx.o.previous ? (ctx.o.now - ctx.o.previous.generatedAt) / 1000 : 0;
       const noBytes = r !== null && r.bytesPerSecond === 0;
       const updated = parseCephTime(s.lastUpdate);
@@ -160,13 +190,25 @@ function progressRules(img: ImageNode, ctx: ImageRuleContext, evidence: Record<s
             site: s.site,
             cluster: s.cluster,
             message: `${label} on ${s.cluster} has been syncing without progress (${s.syncPercent ?? '?'}%).`,
-            evidence: { ...evidence, syncPercent: s.syncPercent, previousSyncPercent: before?.syncPercent ?? null, bytesPerSecond: r?.bytesPerSecond ?? null, lastUpdate: s.lastUpdate },
+            evidence: {
+              ...evidence,
+              syncPercent: s.syncPercent,
+              previousSyncPercent: before?.syncPercent ?? null,
+              bytesPerSecond: r?.bytesPerSecond ?? null,
+              lastUpdate: s.lastUpdate,
+            },
             suggestedCommand: look(ctx, s, img, 'status'),
           }),
         );
       }
     }
-    if (r?.kind === 'journal' && s.role === 'non-primary' && (r.entriesBehindPrimary ?? 0) > 0 && r.entriesPerSecond === 0 && r.bytesPerSecond === 0) {
+    if (
+      r?.kind === 'journal' &&
+      s.role === 'non-primary' &&
+      (r.entriesBehindPrimary ?? 0) > 0 &&
+      r.entriesPerSecond === 0 &&
+      r.bytesPerSecond === 0
+    ) {
       const primary = img.sides.find((x) => x.role === 'primary');
       if (primary?.source === 'local' && primary.up === true && !fresh) {
         out.push(
@@ -238,7 +280,13 @@ function cloneRules(img: ImageNode, ctx: ImageRuleContext): Finding[] {
         site: s.site,
         cluster: s.cluster,
         message: `${s.pool}/${img.name} on ${s.cluster} is a clone of ${s.parent.pool}/${s.parent.image}@${s.parent.snapshot}, which is ${parent ? 'not mirrored' : 'missing'}: the clone cannot be mirrored (EINVAL) until its parent is (mirror the Glance pool first, or flatten).`,
-        evidence: { image: `${s.pool}/${img.name}`, child: sideEvidence(s), parent: s.parent, parentMirrored: parent?.mirrored ?? null, parentPoolMode: parentPool.mirrorMode },
+        evidence: {
+          image: `${s.pool}/${img.name}`,
+          child: sideEvidence(s),
+          parent: s.parent,
+          parentMirrored: parent?.mirrored ?? null,
+          parentPoolMode: parentPool.mirrorMode,
+        },
         suggestedCommand: look(ctx, s, img, 'info'),
       }),
     );

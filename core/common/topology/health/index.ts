@@ -6,7 +6,13 @@ import type { ClusterNode, TopologyModel } from '../model';
 import { resolveOptions, SEVERITY_ORDER, type Finding, type HealthOptions } from './finding';
 import { clusterRules, daemonRules, peerRules, siteRules } from './infra-rules';
 import { imageRuleContext, imageRules, journalingRule } from './image-rules';
-import { glanceImportRules, glancePlacementRule, glanceStoreDataRule, openstackReachRule, orphanRule } from './openstack-rules';
+import {
+  glanceImportRules,
+  glancePlacementRule,
+  glanceStoreDataRule,
+  openstackReachRule,
+  orphanRule,
+} from './openstack-rules';
 
 export * from './finding';
 
@@ -14,11 +20,21 @@ export function evaluateHealth(m: TopologyModel, options: HealthOptions): Findin
   const o = resolveOptions(options);
   const byName = new Map<string, ClusterNode>(m.clusters.map((c) => [c.name, c]));
   const ctx = imageRuleContext(m, o);
-  const all: Finding[] = [...siteRules(m, byName), ...clusterRules(m), ...daemonRules(m, byName), ...peerRules(m, byName)];
+  const all: Finding[] = [
+    ...siteRules(m, byName),
+    ...clusterRules(m),
+    ...daemonRules(m, byName),
+    ...peerRules(m, byName),
+  ];
   for (const img of m.images) {
     all.push(...imageRules(img, ctx), ...journalingRule(img, ctx), ...orphanRule(img, ctx));
   }
-  all.push(...glancePlacementRule(m), ...glanceImportRules(m, o), ...glanceStoreDataRule(m, ctx), ...openstackReachRule(m));
+  all.push(
+    ...glancePlacementRule(m),
+    ...glanceImportRules(m, o),
+    ...glanceStoreDataRule(m, ctx),
+    ...openstackReachRule(m),
+  );
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const f of all) {
@@ -26,7 +42,12 @@ export function evaluateHealth(m: TopologyModel, options: HealthOptions): Findin
     seen.add(f.id);
     out.push(f);
   }
-  return out.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
+  return out.sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.rule.localeCompare(b.rule) ||
+      a.subject.localeCompare(b.subject),
+  );
 }
 
 export function countBySeverity(fs: Finding[]): Record<'error' | 'warning' | 'info', number> {

@@ -78,14 +78,19 @@ export function clusterRules(m: TopologyModel): Finding[] {
   return out;
 }
 
-const needsDaemon = (p: PoolNode): boolean => p.mirrorMode !== 'disabled' && p.peers.some((x) => x.direction === 'rx-tx' || x.direction === 'rx-only');
+const needsDaemon = (p: PoolNode): boolean =>
+  p.mirrorMode !== 'disabled' && p.peers.some((x) => x.direction === 'rx-tx' || x.direction === 'rx-only');
 
 export function daemonRules(m: TopologyModel, byName: Map<string, ClusterNode>): Finding[] {
   const out: Finding[] = [];
   for (const p of m.pools) {
     const c = byName.get(p.cluster);
     if (!c?.reachable || !p.summary) continue;
-    const look = onCluster(c, (t) => rbdMirrorPoolStatusVerbose(t, p.name), 'daemons and per-image states of this pool');
+    const look = onCluster(
+      c,
+      (t) => rbdMirrorPoolStatusVerbose(t, p.name),
+      'daemons and per-image states of this pool',
+    );
     const live = p.daemons.filter((d) => d.instanceId !== null);
     if (needsDaemon(p) && live.length === 0) {
       out.push(
@@ -96,7 +101,11 @@ export function daemonRules(m: TopologyModel, byName: Map<string, ClusterNode>):
           site: p.site,
           cluster: p.cluster,
           message: `No running rbd-mirror daemon replays pool ${p.key} (it has a receiving peer): images from the peer are not being copied here.`,
-          evidence: { daemonHealth: p.summary.daemonHealth, daemons: p.daemons, peers: p.peers.map((x) => ({ site: x.remoteSiteName, direction: x.direction })) },
+          evidence: {
+            daemonHealth: p.summary.daemonHealth,
+            daemons: p.daemons,
+            peers: p.peers.map((x) => ({ site: x.remoteSiteName, direction: x.direction })),
+          },
           suggestedCommand: look,
         }),
       );
@@ -168,7 +177,10 @@ export function peerRules(m: TopologyModel, byName: Map<string, ClusterNode>): F
             site: p.site,
             cluster: p.cluster,
             message: `Pool ${p.name} mirrors in mode '${p.mirrorMode}' on ${p.cluster} but '${remote.mirrorMode}' on its peer ${remote.cluster}.`,
-            evidence: { [p.key]: { mode: p.mirrorMode, peers: p.peers }, [remote.key]: { mode: remote.mirrorMode, peers: remote.peers } },
+            evidence: {
+              [p.key]: { mode: p.mirrorMode, peers: p.peers },
+              [remote.key]: { mode: remote.mirrorMode, peers: remote.peers },
+            },
             suggestedCommand: onCluster(c, (t) => rbdMirrorPoolInfo(t, p.name), 'mirror mode and peers'),
           }),
         );

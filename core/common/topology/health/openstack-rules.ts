@@ -7,8 +7,16 @@ import type { ImageRuleContext } from './image-rules';
 
 export function orphanRule(img: ImageNode, ctx: ImageRuleContext): Finding[] {
   if (img.openstack.kind !== 'orphan') return [];
-  const s = img.sides.find((x) => x.role === 'primary' && x.source === 'local') ?? img.sides.find((x) => x.source === 'local') ?? img.sides[0];
-  const what = img.openstack.expected === 'cinder-volume' ? 'Cinder volume' : img.openstack.expected === 'nova-disk' ? 'Nova server' : 'Glance image';
+  const s =
+    img.sides.find((x) => x.role === 'primary' && x.source === 'local') ??
+    img.sides.find((x) => x.source === 'local') ??
+    img.sides[0];
+  const what =
+    img.openstack.expected === 'cinder-volume'
+      ? 'Cinder volume'
+      : img.openstack.expected === 'nova-disk'
+        ? 'Nova server'
+        : 'Glance image';
   return [
     finding({
       subject: img.key,
@@ -18,8 +26,15 @@ export function orphanRule(img: ImageNode, ctx: ImageRuleContext): Finding[] {
       site: s?.site,
       cluster: s?.cluster,
       message: `${img.pool}/${img.name} looks like the disk of ${what} ${img.openstack.id ?? '?'}, which does not exist (left behind by a delete after failover/failback?). Check and remove it.`,
-      evidence: { image: `${img.pool}/${img.name}`, expected: img.openstack.expected, id: img.openstack.id, sides: img.sides.map((x) => ({ cluster: x.cluster, state: x.state, description: x.description, role: x.role })) },
-      suggestedCommand: s ? onCluster(ctx.clusters.get(s.cluster), (t) => rbdInfo(t, s.pool, img.name), 'the orphan image') : null,
+      evidence: {
+        image: `${img.pool}/${img.name}`,
+        expected: img.openstack.expected,
+        id: img.openstack.id,
+        sides: img.sides.map((x) => ({ cluster: x.cluster, state: x.state, description: x.description, role: x.role })),
+      },
+      suggestedCommand: s
+        ? onCluster(ctx.clusters.get(s.cluster), (t) => rbdInfo(t, s.pool, img.name), 'the orphan image')
+        : null,
     }),
   ];
 }
@@ -46,10 +61,13 @@ export function glancePlacementRule(m: TopologyModel): Finding[] {
     bySite.set(site, users);
   };
   for (const img of m.images) {
-    const site = img.sides.find((s) => s.role === 'primary')?.site ?? (img.sides.length === 1 ? img.sides[0]?.site : undefined);
+    const site =
+      img.sides.find((s) => s.role === 'primary')?.site ?? (img.sides.length === 1 ? img.sides[0]?.site : undefined);
     if (!site || !img.openstack.id) continue;
-    if (img.openstack.kind === 'nova-disk') add(servers.get(img.openstack.id)?.imageId ?? null, site, `server ${img.openstack.id}`);
-    if (img.openstack.kind === 'cinder-volume') add(volumes.get(img.openstack.id)?.imageId ?? null, site, `volume ${img.openstack.id}`);
+    if (img.openstack.kind === 'nova-disk')
+      add(servers.get(img.openstack.id)?.imageId ?? null, site, `server ${img.openstack.id}`);
+    if (img.openstack.kind === 'cinder-volume')
+      add(volumes.get(img.openstack.id)?.imageId ?? null, site, `volume ${img.openstack.id}`);
   }
   const out: Finding[] = [];
   for (const [imageId, bySite] of need) {
@@ -65,7 +83,13 @@ export function glancePlacementRule(m: TopologyModel): Finding[] {
           rule: 'glance-missing-at-site',
           site,
           message: `Glance image ${g.name ?? imageId} is used at ${site} by ${users.length} disk(s) but has no copy in ${site}'s store(s) ${wanted.join(', ')}: new servers there cannot clone it locally (copy-image it).`,
-          evidence: { imageId, stores: g.stores, siteStores: wanted, users: users.slice(0, 20), userCount: users.length },
+          evidence: {
+            imageId,
+            stores: g.stores,
+            siteStores: wanted,
+            users: users.slice(0, 20),
+            userCount: users.length,
+          },
           suggestedCommand: null,
         }),
       );
@@ -93,7 +117,8 @@ export function glanceImportRules(m: TopologyModel, o: ResolvedOptions): Finding
     }
     const updated = g.updatedAt ? Date.parse(g.updatedAt) : NaN;
     const old = Number.isFinite(updated) && o.now - updated > o.importStuckSec * 1000;
-    const busyStatus = g.status === 'importing' || g.status === 'uploading' || g.status === 'queued' || g.status === 'saving';
+    const busyStatus =
+      g.status === 'importing' || g.status === 'uploading' || g.status === 'queued' || g.status === 'saving';
     if (old && (g.importingToStores.length > 0 || busyStatus)) {
       out.push(
         finding({
@@ -132,7 +157,11 @@ export function glanceStoreDataRule(m: TopologyModel, ctx: ImageRuleContext): Fi
           cluster: st.cluster,
           message: `Glance lists image ${g.name ?? g.id} in store ${storeId}, but ${st.cluster}/${st.pool} has no RBD image ${g.id}.`,
           evidence: { ...glanceEvidence(g), store: st },
-          suggestedCommand: onCluster(ctx.clusters.get(st.cluster), (t) => rbdInfo(t, st.pool ?? '', g.id), 'look for the data'),
+          suggestedCommand: onCluster(
+            ctx.clusters.get(st.cluster),
+            (t) => rbdInfo(t, st.pool ?? '', g.id),
+            'look for the data',
+          ),
         }),
       );
     }

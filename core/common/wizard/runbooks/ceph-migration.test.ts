@@ -12,9 +12,30 @@ const inventory: Inventory = {
   clusters: [],
   glance: { stores: [] },
   hosts: [
-    { id: 'a-mon', address: '10.0.0.1', port: 22, user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'ceph-mon', cluster: 'ceph-a', conf: '/etc/ceph/a.conf', sudo: true }] },
-    { id: 'b-mon', address: '10.0.0.2', port: 22, user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'ceph-mon', cluster: 'ceph-b', sudo: false }] },
-    { id: 'ctl', address: '10.0.0.3', port: 22, user: 'op', auth: { method: 'agent' }, roles: [{ kind: 'openstack-controller', cloud: 'prod' }] },
+    {
+      id: 'a-mon',
+      address: '10.0.0.1',
+      port: 22,
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'ceph-mon', cluster: 'ceph-a', conf: '/etc/ceph/a.conf', sudo: true }],
+    },
+    {
+      id: 'b-mon',
+      address: '10.0.0.2',
+      port: 22,
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'ceph-mon', cluster: 'ceph-b', sudo: false }],
+    },
+    {
+      id: 'ctl',
+      address: '10.0.0.3',
+      port: 22,
+      user: 'op',
+      auth: { method: 'agent' },
+      roles: [{ kind: 'openstack-controller', cloud: 'prod' }],
+    },
   ],
 };
 const params = migrationParamsSchema.parse({
@@ -25,13 +46,24 @@ const params = migrationParamsSchema.parse({
     { name: 'nova', mode: 'journal' },
   ],
   openstack: { controller: 'ctl' },
-  mirrorDaemon: { start: ['systemctl', 'start', 'x'], stop: ['systemctl', 'stop', 'x'], isRunning: ['systemctl', 'is-active', 'x'] },
+  mirrorDaemon: {
+    start: ['systemctl', 'start', 'x'],
+    stop: ['systemctl', 'stop', 'x'],
+    isRunning: ['systemctl', 'is-active', 'x'],
+  },
 });
 const facts = {
   srcFsid: '11111111-1111-1111-1111-111111111111',
   dstFsid: '22222222-2222-2222-2222-222222222222',
   images: [
-    { pool: 'nova', name: 'vm1_disk', size: 1, features: ['layering', 'exclusive-lock'], parent: { pool: 'glance', image: 'img', snapshot: 'snap' }, depth: 1 },
+    {
+      pool: 'nova',
+      name: 'vm1_disk',
+      size: 1,
+      features: ['layering', 'exclusive-lock'],
+      parent: { pool: 'glance', image: 'img', snapshot: 'snap' },
+      depth: 1,
+    },
     { pool: 'glance', name: 'img', size: 1, features: ['layering', 'exclusive-lock'], parent: null, depth: 0 },
   ],
   servers: [{ id: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa', name: 'vm1', status: 'ACTIVE' }],
@@ -50,7 +82,14 @@ describe('ceph-migration plan', () => {
     expect(bare.find((s) => s.id === 'enable-image-mirroring')?.placeholders).toBe(true);
     expect(step('demote-source')?.commands.map((c) => c.host)).toEqual(['a-mon', 'a-mon']);
     expect(step('demote-source')?.commands[0]?.argv.slice(0, 3)).toEqual(['sudo', '-n', 'rbd']);
-    expect(step('stop-servers')?.commands[0]?.argv).toEqual(['openstack', '--os-cloud', 'prod', 'server', 'stop', 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa']);
+    expect(step('stop-servers')?.commands[0]?.argv).toEqual([
+      'openstack',
+      '--os-cloud',
+      'prod',
+      'server',
+      'stop',
+      'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
+    ]);
   });
 
   it('moves the bootstrap token only through stdin', () => {
@@ -67,7 +106,9 @@ describe('ceph-migration plan', () => {
     const en = (step('enable-image-mirroring')?.commands ?? []).map((c) => c.argv.join(' '));
     expect(en[0]).toContain('glance/img');
     expect(en[1]).toContain('nova/vm1_disk');
-    const dis = (step('disable-mirroring-destination')?.commands ?? []).map((c) => c.argv.join(' ')).filter((a) => a.includes('image disable'));
+    const dis = (step('disable-mirroring-destination')?.commands ?? [])
+      .map((c) => c.argv.join(' '))
+      .filter((a) => a.includes('image disable'));
     expect(dis[0]).toContain('nova/vm1_disk');
     expect(dis[1]).toContain('glance/img');
   });
@@ -88,15 +129,23 @@ describe('ceph-migration plan', () => {
   it('fences by renaming with the destination fsid as image-meta', () => {
     const cmds = (step('release-and-fence-source')?.commands ?? []).map((c) => c.argv.join(' '));
     expect(cmds.some((a) => a.includes('rename nova/vm1_disk nova/vm1_disk.migrated'))).toBe(true);
-    expect(cmds.some((a) => a.includes(`image-meta set glance/img.migrated switchyard.migrated-to ${facts.dstFsid}`))).toBe(true);
+    expect(
+      cmds.some((a) => a.includes(`image-meta set glance/img.migrated switchyard.migrated-to ${facts.dstFsid}`)),
+    ).toBe(true);
     expect(cmds.filter((a) => a.includes('image disable')).every((a) => a.includes('--force'))).toBe(true);
   });
 
   it('judges "caught up" from real status samples (journal and snapshot)', () => {
     const dir = new URL('../../parsers/fixtures/pacific-16.2.15/', import.meta.url).pathname;
-    const j = parseMirrorPoolStatus(readFileSync(`${dir}01-synced-mirror-pool-status-verbose-volumes-site-b.json`, 'utf8'));
-    const s = parseMirrorPoolStatus(readFileSync(`${dir}01-synced-mirror-pool-status-verbose-images-site-b.json`, 'utf8'));
-    const d = parseMirrorPoolStatus(readFileSync(`${dir}03-demoted-both-secondary-mirror-pool-status-verbose-images-site-b.json`, 'utf8'));
+    const j = parseMirrorPoolStatus(
+      readFileSync(`${dir}01-synced-mirror-pool-status-verbose-volumes-site-b.json`, 'utf8'),
+    );
+    const s = parseMirrorPoolStatus(
+      readFileSync(`${dir}01-synced-mirror-pool-status-verbose-images-site-b.json`, 'utf8'),
+    );
+    const d = parseMirrorPoolStatus(
+      readFileSync(`${dir}03-demoted-both-secondary-mirror-pool-status-verbose-images-site-b.json`, 'utf8'),
+    );
     if (!j.ok || !s.ok || !d.ok) throw new Error('fixtures do not parse');
     expect(caughtUp(j.value.images[0], 'journal')).toBe(true);
     expect(caughtUp(s.value.images[0], 'snapshot')).toBe(true);

@@ -18,9 +18,17 @@ export const cephMigrationWizard = defineWizard<MigrationParams>({
   id: 'ceph-migration',
   title: 'Migrate OpenStack from one Ceph cluster to another (rbd-mirror)',
   description:
-    'Moves the cloud\'s pools to a new Ceph cluster with one-way rbd-mirror while the cloud keeps running, then switches over with a short downtime: stop, demote, promote, cut the link, re-point, restore, with checksums.',
+    "Moves the cloud's pools to a new Ceph cluster with one-way rbd-mirror while the cloud keeps running, then switches over with a short downtime: stop, demote, promote, cut the link, re-point, restore, with checksums.",
   params: migrationParamsSchema as unknown as import('zod').ZodType<MigrationParams>,
   phases: ['Preflight', 'Mirror', 'Switch-over', 'Cut the link', 'Re-point', 'Restore', 'Finish'],
   downtime: { from: 'Switch-over', to: 'Restore' },
-  steps: [...preflightSteps, ...mirrorSteps, ...switchSteps, ...cutSteps, ...repointSteps, ...restoreSteps, ...finishSteps],
+  steps: [
+    ...preflightSteps,
+    ...mirrorSteps,
+    ...switchSteps,
+    ...cutSteps,
+    ...repointSteps,
+    ...restoreSteps,
+    ...finishSteps,
+  ],
 });

@@ -14,7 +14,8 @@ export const imagesActivationParams = z.object({
   action: z.enum(['deactivate', 'reactivate']),
 });
 export type ImagesActivationParams = z.infer<typeof imagesActivationParams>;
-const want = (a: ImagesActivationParams['action']): { from: string; to: string } => (a === 'deactivate' ? { from: 'active', to: 'deactivated' } : { from: 'deactivated', to: 'active' });
+const want = (a: ImagesActivationParams['action']): { from: string; to: string } =>
+  a === 'deactivate' ? { from: 'active', to: 'deactivated' } : { from: 'deactivated', to: 'active' };
 
 export const imagesActivationWizard = defineWizard<ImagesActivationParams>({
   id: 'images-activation',
@@ -28,13 +29,27 @@ export const imagesActivationWizard = defineWizard<ImagesActivationParams>({
       title: 'Deactivate / reactivate',
       phase: 'Change',
       risk: 'change',
-      plan: (c) => [{ ...glanceCommand(c, { op: c.params.action, id: c.params.image }), note: `POST /v2/images/${c.params.image}/actions/${c.params.action}` }],
+      plan: (c) => [
+        {
+          ...glanceCommand(c, { op: c.params.action, id: c.params.image }),
+          note: `POST /v2/images/${c.params.image}/actions/${c.params.action}`,
+        },
+      ],
       preconditions: async (ctx): Promise<Check[]> => {
         const g = (await showImages(ctx, [ctx.params.image], 'precondition'))[ctx.params.image]?.image;
         const w = want(ctx.params.action);
         return [
-          { name: `image is ${w.from}`, ok: g?.status === w.from || g?.status === w.to, evidence: `status ${g?.status ?? 'not found'}` },
-          { name: 'no copy running', ok: (g?.importingToStores.length ?? 0) === 0, severity: 'warning', evidence: `importing to ${g?.importingToStores.join(', ') || 'none'}` },
+          {
+            name: `image is ${w.from}`,
+            ok: g?.status === w.from || g?.status === w.to,
+            evidence: `status ${g?.status ?? 'not found'}`,
+          },
+          {
+            name: 'no copy running',
+            ok: (g?.importingToStores.length ?? 0) === 0,
+            severity: 'warning',
+            evidence: `importing to ${g?.importingToStores.join(', ') || 'none'}`,
+          },
         ];
       },
       execute: async (ctx) => {

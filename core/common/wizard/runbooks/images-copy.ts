@@ -13,7 +13,15 @@ import { StepFailedError } from '../errors';
 import type { Check, PlanContext, StepContext } from '../types';
 import type { ImageState } from '../../images/glance-ops';
 import { copyProgressFor } from '../../images/tasks';
-import { checkRbdCopies, controllerParam, glance, glanceCommand, pollImages, showImages, storeList } from './images-shared';
+import {
+  checkRbdCopies,
+  controllerParam,
+  glance,
+  glanceCommand,
+  pollImages,
+  showImages,
+  storeList,
+} from './images-shared';
 
 export const imagesCopyParams = z.object({
   controller: controllerParam,
@@ -24,7 +32,12 @@ export const imagesCopyParams = z.object({
   /** Attempts per (image, store), the first included. */
   attempts: z.number().int().min(1).max(5).default(3),
   pollSec: z.number().min(0.2).max(60).default(3),
-  timeoutSec: z.number().int().min(10).max(7 * 24 * 3600).default(3600),
+  timeoutSec: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .default(3600),
 });
 export type ImagesCopyParams = z.infer<typeof imagesCopyParams>;
 type C = StepContext<ImagesCopyParams>;
@@ -61,15 +74,25 @@ function describe(st: ImageState | undefined, store: string, state: PairState, a
 
 async function copyAll(ctx: C): Promise<void> {
   const todo = factsOf(ctx).todo ?? {};
-  const pairs = Object.entries(todo).flatMap(([id, stores]) => stores.map((store) => ({ id, store, attempt: 0, state: 'pending' as PairState })));
+  const pairs = Object.entries(todo).flatMap(([id, stores]) =>
+    stores.map((store) => ({ id, store, attempt: 0, state: 'pending' as PairState })),
+  );
   if (pairs.length === 0) return;
   const known = new Map<string, Set<string>>();
   const send = async (id: string, stores: string[]): Promise<void> => {
     const before = await showImages(ctx, [id], 'precondition');
     known.set(id, new Set(before[id]?.tasks.map((t) => t.id) ?? []));
-    const r = await glance(ctx, { op: 'copy', id, stores, allStoresMustSucceed: ctx.params.allStoresMustSucceed }, { purpose: 'execute', note: `copy-image to ${stores.join(', ')}` });
+    const r = await glance(
+      ctx,
+      { op: 'copy', id, stores, allStoresMustSucceed: ctx.params.allStoresMustSucceed },
+      { purpose: 'execute', note: `copy-image to ${stores.join(', ')}` },
+    );
     // "already present" (a resumed run, or someone else's copy) is settled by the next poll, not an error.
-    if (!r.ok && !/already present/i.test(r.message ?? '')) throw new StepFailedError(`copy-image of ${id} to ${stores.join(', ')} refused: HTTP ${r.status ?? '?'}`, r.error ?? '');
+    if (!r.ok && !/already present/i.test(r.message ?? ''))
+      throw new StepFailedError(
+        `copy-image of ${id} to ${stores.join(', ')} refused: HTTP ${r.status ?? '?'}`,
+        r.error ?? '',
+      );
     for (const p of pairs) if (p.id === id && stores.includes(p.store)) p.attempt++;
   };
   for (const [id, stores] of Object.entries(todo)) if (stores.length > 0) await send(id, stores);
@@ -79,7 +102,14 @@ async function copyAll(ctx: C): Promise<void> {
     const ids = [...new Set(pairs.filter((p) => p.state === 'pending').map((p) => p.id))];
     if (ids.length === 0) break;
     await ctx.clock.sleep(ctx.params.pollSec * 1000, ctx.signal);
-    if (ctx.clock.now() > deadline) throw new StepFailedError(`copies not settled after ${ctx.params.timeoutSec} s`, pairs.filter((p) => p.state === 'pending').map((p) => `${p.id}→${p.store}`).join('\n'));
+    if (ctx.clock.now() > deadline)
+      throw new StepFailedError(
+        `copies not settled after ${ctx.params.timeoutSec} s`,
+        pairs
+          .filter((p) => p.state === 'pending')
+          .map((p) => `${p.id}→${p.store}`)
+          .join('\n'),
+      );
     const states = await pollImages(ctx, ids);
     if (!states) {
       if (++misses >= 20) throw new StepFailedError('Glance did not answer 20 polls in a row');
@@ -94,13 +124,20 @@ async function copyAll(ctx: C): Promise<void> {
       else p.state = s;
     }
     const settled = pairs.filter((p) => p.state !== 'pending').length;
-    ctx.progress({ done: settled, total: pairs.length, message: pairs.map((p) => describe(states[p.id], p.store, p.state, p.attempt)).join('; ') });
+    ctx.progress({
+      done: settled,
+      total: pairs.length,
+      message: pairs.map((p) => describe(states[p.id], p.store, p.state, p.attempt)).join('; '),
+    });
     for (const [id, stores] of retry) await send(id, stores);
   }
   const failed = pairs.filter((p) => p.state === 'failed');
   if (failed.length > 0) {
     const st = await showImages(ctx, [...new Set(failed.map((p) => p.id))], 'verify');
-    const why = failed.map((p) => `${p.id}→${p.store} after ${p.attempt} attempt(s): ${st[p.id]?.tasks.find((t) => t.stores.includes(p.store))?.message ?? 'no task message'}`);
+    const why = failed.map(
+      (p) =>
+        `${p.id}→${p.store} after ${p.attempt} attempt(s): ${st[p.id]?.tasks.find((t) => t.stores.includes(p.store))?.message ?? 'no task message'}`,
+    );
     throw new StepFailedError(`${failed.length} copies failed`, why.join('\n'));
   }
 }
@@ -118,17 +155,23 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
       title: 'Read the images, the stores and the import methods',
       phase: 'Preflight',
       risk: 'read',
-      description: 'copy-image must be enabled (edge Glance defaults to web-download only) and only works on active images; stores that already hold an image are left out.',
+      description:
+        'copy-image must be enabled (edge Glance defaults to web-download only) and only works on active images; stores that already hold an image are left out.',
       plan: (c) => [glanceCommand(c, { op: 'info' }), glanceCommand(c, { op: 'show', ids: c.params.images })],
       execute: async (ctx) => {
         const info = await glance(ctx, { op: 'info' }, { purpose: 'discover' });
         if (!info.ok) throw new StepFailedError(`Glance info: ${info.message ?? ''}`);
-        const res = (info.result ?? {}) as { stores?: { id?: string }[]; import?: { 'import-methods'?: { value?: string[] } } };
+        const res = (info.result ?? {}) as {
+          stores?: { id?: string }[];
+          import?: { 'import-methods'?: { value?: string[] } };
+        };
         const known = new Set((res.stores ?? []).map((s) => s.id));
         const methods = res.import?.['import-methods']?.value ?? [];
         const bad: string[] = [];
-        if (!methods.includes('copy-image')) bad.push(`copy-image is not an enabled import method (enabled: ${methods.join(', ') || 'none'})`);
-        for (const s of ctx.params.stores) if (!known.has(s)) bad.push(`store ${s} is not configured in Glance (have: ${[...known].join(', ')})`);
+        if (!methods.includes('copy-image'))
+          bad.push(`copy-image is not an enabled import method (enabled: ${methods.join(', ') || 'none'})`);
+        for (const s of ctx.params.stores)
+          if (!known.has(s)) bad.push(`store ${s} is not configured in Glance (have: ${[...known].join(', ')})`);
         const states = await showImages(ctx, ctx.params.images, 'discover');
         const todo: Record<string, string[]> = {};
         const skipped: string[] = [];
@@ -138,9 +181,13 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
             bad.push(`image ${id}: ${states[id]?.error ?? 'not found'}`);
             continue;
           }
-          if (g.status !== 'active') bad.push(`image ${g.name ?? id} is ${g.status ?? '?'}: The 'copy-image' import method can only be used on an image with status 'active'`);
+          if (g.status !== 'active')
+            bad.push(
+              `image ${g.name ?? id} is ${g.status ?? '?'}: The 'copy-image' import method can only be used on an image with status 'active'`,
+            );
           const want = ctx.params.stores.filter((s) => !g.stores.includes(s));
-          for (const s of ctx.params.stores.filter((x) => g.stores.includes(x))) skipped.push(`${g.name ?? id} already in ${s}`);
+          for (const s of ctx.params.stores.filter((x) => g.stores.includes(x)))
+            skipped.push(`${g.name ?? id} already in ${s}`);
           const busy = want.filter((s) => g.importingToStores.includes(s));
           if (busy.length > 0) bad.push(`image ${g.name ?? id} is already being copied to ${busy.join(', ')}`);
           todo[id] = want;
@@ -151,7 +198,10 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
       verify: async (ctx) => {
         const f = factsOf(ctx);
         const n = Object.values(f.todo ?? {}).reduce((a, s) => a + s.length, 0);
-        return { ok: f.todo !== undefined, evidence: `${n} copies to make${f.skipped?.length ? `; ${f.skipped.join('; ')}` : ''}` };
+        return {
+          ok: f.todo !== undefined,
+          evidence: `${n} copies to make${f.skipped?.length ? `; ${f.skipped.join('; ')}` : ''}`,
+        };
       },
     },
     {
@@ -159,12 +209,18 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
       title: 'Copy with copy-image and follow every store',
       phase: 'Copy',
       risk: 'change',
-      description: 'One copy-image request per image (all its target stores, all_stores_must_succeed explicit); a store is done when Glance lists it, failed when a task of ours ends with it in os_glance_failed_import.',
+      description:
+        'One copy-image request per image (all its target stores, all_stores_must_succeed explicit); a store is done when Glance lists it, failed when a task of ours ends with it in os_glance_failed_import.',
       plan: (c) => {
         const todo = factsOf(c).todo;
         const ids = todo ? Object.keys(todo).filter((id) => (todo[id] ?? []).length > 0) : c.params.images;
         return ids.map((id) => ({
-          ...glanceCommand(c, { op: 'copy', id, stores: todo?.[id] ?? c.params.stores, allStoresMustSucceed: c.params.allStoresMustSucceed }),
+          ...glanceCommand(c, {
+            op: 'copy',
+            id,
+            stores: todo?.[id] ?? c.params.stores,
+            allStoresMustSucceed: c.params.allStoresMustSucceed,
+          }),
           note: `POST /v2/images/${id}/import copy-image stores=${(todo?.[id] ?? c.params.stores).join(',')} all_stores_must_succeed=${String(c.params.allStoresMustSucceed)}`,
           ...(todo ? {} : { placeholder: true }),
         }));
@@ -174,20 +230,28 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
         const ids = Object.keys(todo);
         if (ids.length === 0) return [];
         const st = await showImages(ctx, ids, 'precondition');
-        return ids.map((id) => ({ name: `${st[id]?.image?.name ?? id} active`, ok: st[id]?.image?.status === 'active', evidence: `status ${st[id]?.image?.status ?? 'unknown'}` }));
+        return ids.map((id) => ({
+          name: `${st[id]?.image?.name ?? id} active`,
+          ok: st[id]?.image?.status === 'active',
+          evidence: `status ${st[id]?.image?.status ?? 'unknown'}`,
+        }));
       },
       execute: copyAll,
       verify: async (ctx) => {
         const st = await showImages(ctx, ctx.params.images, 'verify');
         const missing: string[] = [];
-        for (const id of ctx.params.images) for (const s of ctx.params.stores) if (!st[id]?.image?.stores.includes(s)) missing.push(`${id}→${s}`);
+        for (const id of ctx.params.images)
+          for (const s of ctx.params.stores) if (!st[id]?.image?.stores.includes(s)) missing.push(`${id}→${s}`);
         const rbd = await checkRbdCopies(
           ctx,
           ctx.inventory,
           ctx.params.images.flatMap((id) => ctx.params.stores.map((store) => ({ id, store }))),
         );
         const ok = missing.length === 0 && rbd.ok;
-        return { ok, evidence: `${missing.length ? `Glance does not list: ${missing.join(', ')}\n` : 'Glance lists every target store\n'}${rbd.lines.join('\n')}` };
+        return {
+          ok,
+          evidence: `${missing.length ? `Glance does not list: ${missing.join(', ')}\n` : 'Glance lists every target store\n'}${rbd.lines.join('\n')}`,
+        };
       },
     },
   ],

@@ -10,7 +10,16 @@ import { rbdParentSpec } from '../../commands/rbd';
 import { defineWizard } from '../define';
 import { StepFailedError } from '../errors';
 import type { Check, PlanContext, StepContext } from '../types';
-import { controllerParam, glance, glanceCommand, listStore, rbdCopyState, showImages, storeEnd, type StoreEnd } from './images-shared';
+import {
+  controllerParam,
+  glance,
+  glanceCommand,
+  listStore,
+  rbdCopyState,
+  showImages,
+  storeEnd,
+  type StoreEnd,
+} from './images-shared';
 import { nameSchema } from '../../inventory/schema';
 
 export const imagesDeleteStoreParams = z.object({
@@ -22,7 +31,14 @@ export type ImagesDeleteStoreParams = z.infer<typeof imagesDeleteStoreParams>;
 type C = StepContext<ImagesDeleteStoreParams>;
 
 /** `rbd children --all POOL/ID@snap`: every clone of the image's snapshot in that cluster, trash included. */
-export const rbdChildrenArgv = (end: StoreEnd, image: string): string[] => [...rbdBase(end.target), 'children', '--all', rbdParentSpec(end.pool, image, 'snap'), '--format', 'json'];
+export const rbdChildrenArgv = (end: StoreEnd, image: string): string[] => [
+  ...rbdBase(end.target),
+  'children',
+  '--all',
+  rbdParentSpec(end.pool, image, 'snap'),
+  '--format',
+  'json',
+];
 
 /** Clones of the image in the store's cluster ("pool/name" list); no @snap at all means no clone can exist. */
 export async function childrenOf(ctx: C, end: StoreEnd, image: string): Promise<string[]> {
@@ -40,7 +56,8 @@ const end = (c: PlanContext<ImagesDeleteStoreParams>): StoreEnd | null => storeE
 export const imagesDeleteStoreWizard = defineWizard<ImagesDeleteStoreParams>({
   id: 'images-delete-store',
   title: 'Delete an image from one Glance store',
-  description: 'Removes one copy of an image (DELETE /v2/stores/STORE/ID). Refused while clones in that cluster depend on it and for the last copy; needs the store name typed.',
+  description:
+    'Removes one copy of an image (DELETE /v2/stores/STORE/ID). Refused while clones in that cluster depend on it and for the last copy; needs the store name typed.',
   params: imagesDeleteStoreParams as unknown as z.ZodType<ImagesDeleteStoreParams>,
   phases: ['Preflight', 'Delete'],
   steps: [
@@ -51,24 +68,45 @@ export const imagesDeleteStoreWizard = defineWizard<ImagesDeleteStoreParams>({
       risk: 'read',
       plan: (c) => {
         const e = end(c);
-        return [glanceCommand(c, { op: 'show', ids: [c.params.image] }), ...(e ? [{ host: e.host, argv: rbdChildrenArgv(e, c.params.image) }] : [])];
+        return [
+          glanceCommand(c, { op: 'show', ids: [c.params.image] }),
+          ...(e ? [{ host: e.host, argv: rbdChildrenArgv(e, c.params.image) }] : []),
+        ];
       },
       preconditions: async (ctx): Promise<Check[]> => {
         const g = (await showImages(ctx, [ctx.params.image], 'precondition'))[ctx.params.image]?.image;
         const checks: Check[] = [
-          { name: 'image exists', ok: g !== null && g !== undefined, evidence: g ? `${g.name ?? g.id} ${g.status ?? ''} in ${g.stores.join(', ')}` : 'not found' },
+          {
+            name: 'image exists',
+            ok: g !== null && g !== undefined,
+            evidence: g ? `${g.name ?? g.id} ${g.status ?? ''} in ${g.stores.join(', ')}` : 'not found',
+          },
         ];
         if (!g) return checks;
-        checks.push({ name: `image is in ${ctx.params.store}`, ok: g.stores.includes(ctx.params.store), evidence: `stores: ${g.stores.join(', ') || 'none'}` });
-        checks.push({ name: 'another copy remains', ok: g.stores.filter((s) => s !== ctx.params.store).length > 0, evidence: 'Glance will not remove the last location: delete the image instead' });
-        checks.push({ name: 'no copy running', ok: g.importingToStores.length === 0, evidence: `importing to: ${g.importingToStores.join(', ') || 'none'}` });
+        checks.push({
+          name: `image is in ${ctx.params.store}`,
+          ok: g.stores.includes(ctx.params.store),
+          evidence: `stores: ${g.stores.join(', ') || 'none'}`,
+        });
+        checks.push({
+          name: 'another copy remains',
+          ok: g.stores.filter((s) => s !== ctx.params.store).length > 0,
+          evidence: 'Glance will not remove the last location: delete the image instead',
+        });
+        checks.push({
+          name: 'no copy running',
+          ok: g.importingToStores.length === 0,
+          evidence: `importing to: ${g.importingToStores.join(', ') || 'none'}`,
+        });
         const e = end(ctx);
         if (e) {
           const kids = await childrenOf(ctx, e, ctx.params.image);
           checks.push({
             name: `no clones in ${e.cluster} depend on it`,
             ok: kids.length === 0,
-            evidence: kids.length ? `${kids.length} clone(s) of ${e.pool}/${ctx.params.image}@snap: ${kids.slice(0, 20).join(', ')}${kids.length > 20 ? ', …' : ''}` : `rbd children --all ${e.pool}/${ctx.params.image}@snap: none`,
+            evidence: kids.length
+              ? `${kids.length} clone(s) of ${e.pool}/${ctx.params.image}@snap: ${kids.slice(0, 20).join(', ')}${kids.length > 20 ? ', …' : ''}`
+              : `rbd children --all ${e.pool}/${ctx.params.image}@snap: none`,
           });
         }
         return checks;
@@ -80,24 +118,44 @@ export const imagesDeleteStoreWizard = defineWizard<ImagesDeleteStoreParams>({
       title: 'Delete the copy from the store',
       phase: 'Delete',
       risk: 'destructive',
-      confirm: (c) => ({ expected: c.params.store, prompt: `Type the store name "${c.params.store}" to delete image ${c.params.image} from it` }),
-      plan: (c) => [{ ...glanceCommand(c, { op: 'delete-from-store', id: c.params.image, store: c.params.store }), note: `DELETE /v2/stores/${c.params.store}/${c.params.image}` }],
+      confirm: (c) => ({
+        expected: c.params.store,
+        prompt: `Type the store name "${c.params.store}" to delete image ${c.params.image} from it`,
+      }),
+      plan: (c) => [
+        {
+          ...glanceCommand(c, { op: 'delete-from-store', id: c.params.image, store: c.params.store }),
+          note: `DELETE /v2/stores/${c.params.store}/${c.params.image}`,
+        },
+      ],
       execute: async (ctx) => {
         // Clones may have appeared since the preflight (a server booted meanwhile): check again right before.
         const e = end(ctx);
         if (e) {
           const kids = await childrenOf(ctx, e, ctx.params.image);
-          if (kids.length > 0) throw new StepFailedError(`refused: ${kids.length} clone(s) appeared in ${e.cluster}`, kids.join('\n'));
+          if (kids.length > 0)
+            throw new StepFailedError(`refused: ${kids.length} clone(s) appeared in ${e.cluster}`, kids.join('\n'));
         }
-        const r = await glance(ctx, { op: 'delete-from-store', id: ctx.params.image, store: ctx.params.store }, { purpose: 'execute' });
+        const r = await glance(
+          ctx,
+          { op: 'delete-from-store', id: ctx.params.image, store: ctx.params.store },
+          { purpose: 'execute' },
+        );
         if (!r.ok) throw new StepFailedError(`Glance refused: HTTP ${r.status ?? '?'}`, r.error ?? '');
       },
       verify: async (ctx) => {
         const g = (await showImages(ctx, [ctx.params.image], 'verify'))[ctx.params.image]?.image;
         const e = end(ctx);
         const rbd = e ? rbdCopyState(await listStore(ctx, e), ctx.params.image) : 'file store';
-        const ok = g !== null && g !== undefined && !g.stores.includes(ctx.params.store) && (rbd === 'no-object' || rbd === 'file store');
-        return { ok, evidence: `Glance stores: ${g?.stores.join(', ') ?? '?'}; ${e ? `${e.cluster}/${e.pool}/${ctx.params.image}: ${rbd === 'no-object' ? 'gone' : rbd}` : 'file store'}` };
+        const ok =
+          g !== null &&
+          g !== undefined &&
+          !g.stores.includes(ctx.params.store) &&
+          (rbd === 'no-object' || rbd === 'file store');
+        return {
+          ok,
+          evidence: `Glance stores: ${g?.stores.join(', ') ?? '?'}; ${e ? `${e.cluster}/${e.pool}/${ctx.params.image}: ${rbd === 'no-object' ? 'gone' : rbd}` : 'file store'}`,
+        };
       },
     },
   ],

@@ -5,4 +5,9 @@ import { imagesCopyWizard } from './images-copy';
 import { imagesDeleteStoreWizard } from './images-delete-store';
 import { imagesImportWizard } from './images-import';
 
-export const imagesWizards: WizardDef<unknown>[] = [imagesCopyWizard, imagesImportWizard, imagesDeleteStoreWizard, imagesActivationWizard] as unknown as WizardDef<unknown>[];
+export const imagesWizards: WizardDef<unknown>[] = [
+  imagesCopyWizard,
+  imagesImportWizard,
+  imagesDeleteStoreWizard,
+  imagesActivationWizard,
+] as unknown as WizardDef<unknown>[];

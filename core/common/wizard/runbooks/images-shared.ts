@@ -9,11 +9,20 @@ import { rbdLsLong } from '../../commands/rbd';
 import type { OpenstackRole } from '../../commands/openstack';
 import { nameSchema, type Inventory } from '../../inventory/schema';
 import { parseRbdLsLong, type RbdListedImage } from '../../parsers/rbd';
-import { glanceOpArgv, parseGlanceOp, parseShowResult, type GlanceOp, type GlanceOpResult, type ImageState } from '../../images/glance-ops';
+import {
+  glanceOpArgv,
+  parseGlanceOp,
+  parseShowResult,
+  type GlanceOp,
+  type GlanceOpResult,
+  type ImageState,
+} from '../../images/glance-ops';
 import { StepFailedError } from '../errors';
 import type { PlanContext, RunOptions, StepContext } from '../types';
 
-export const controllerParam = nameSchema.optional().describe('inventory host with the openstack-controller role (default: the first one)');
+export const controllerParam = nameSchema
+  .optional()
+  .describe('inventory host with the openstack-controller role (default: the first one)');
 export const storeList = z
   .array(nameSchema)
   .min(1)
@@ -24,7 +33,11 @@ export function controllerOf(inv: Inventory, host?: string): { host: string; rol
     if (host && h.id !== host) continue;
     for (const r of h.roles) if (r.kind === 'openstack-controller') return { host: h.id, role: r };
   }
-  throw new Error(host ? `inventory host ${host} has no openstack-controller role` : 'no host with an openstack-controller role in the inventory');
+  throw new Error(
+    host
+      ? `inventory host ${host} has no openstack-controller role`
+      : 'no host with an openstack-controller role in the inventory',
+  );
 }
 
 export interface StoreEnd {
@@ -40,11 +53,16 @@ export function storeEnd(inv: Inventory, store: string): StoreEnd | null {
   const s = inv.glance.stores.find((x) => x.id === store);
   if (!s?.cluster || !s.pool) return null;
   for (const h of inv.hosts)
-    for (const r of h.roles) if (r.kind === 'ceph-mon' && r.cluster === s.cluster) return { store, cluster: s.cluster, pool: s.pool, host: h.id, target: cephTargetFromRole(r) };
+    for (const r of h.roles)
+      if (r.kind === 'ceph-mon' && r.cluster === s.cluster)
+        return { store, cluster: s.cluster, pool: s.pool, host: h.id, target: cephTargetFromRole(r) };
   throw new Error(`store ${store}: no inventory host with a ceph-mon role for cluster ${s.cluster}`);
 }
 
-export const glanceCommand = (c: PlanContext<{ controller?: string | undefined }>, op: GlanceOp): { host: string; argv: string[] } => {
+export const glanceCommand = (
+  c: PlanContext<{ controller?: string | undefined }>,
+  op: GlanceOp,
+): { host: string; argv: string[] } => {
   const ctl = controllerOf(c.inventory, c.params.controller);
   return { host: ctl.host, argv: glanceOpArgv(ctl.role, op) };
 };
@@ -54,8 +72,16 @@ type AnyCtx = StepContext<{ controller?: string | undefined }>;
 /** Runs one Glance operation; a transport/program failure throws, a Glance refusal comes back as `ok: false`. */
 export async function glance(ctx: AnyCtx, op: GlanceOp, opts: RunOptions = {}): Promise<GlanceOpResult> {
   const { host, argv } = glanceCommand(ctx, op);
-  const r = await ctx.run(host, argv, { okExitCodes: [0, 1], timeoutMs: op.op === 'create-import' ? 900_000 : 120_000, ...opts });
-  if (r.stdout.trim() === '') throw new StepFailedError(`Glance operation ${op.op} printed nothing (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  const r = await ctx.run(host, argv, {
+    okExitCodes: [0, 1],
+    timeoutMs: op.op === 'create-import' ? 900_000 : 120_000,
+    ...opts,
+  });
+  if (r.stdout.trim() === '')
+    throw new StepFailedError(
+      `Glance operation ${op.op} printed nothing (exit ${r.exitCode ?? 'none'})`,
+      r.stderr.slice(-2000),
+    );
   try {
     return parseGlanceOp(r.stdout);
   } catch (e) {
@@ -64,7 +90,11 @@ export async function glance(ctx: AnyCtx, op: GlanceOp, opts: RunOptions = {}): 
 }
 
 /** Image + import tasks for each id (404 → image null). */
-export async function showImages(ctx: AnyCtx, ids: string[], purpose: RunOptions['purpose'] = 'verify'): Promise<Record<string, ImageState>> {
+export async function showImages(
+  ctx: AnyCtx,
+  ids: string[],
+  purpose: RunOptions['purpose'] = 'verify',
+): Promise<Record<string, ImageState>> {
   const r = await glance(ctx, { op: 'show', ids }, { purpose });
   if (!r.ok) throw new StepFailedError(`Glance: ${r.message ?? r.error ?? 'show failed'}`);
   return parseShowResult(r);
@@ -86,16 +116,27 @@ export async function pollImages(ctx: AnyCtx, ids: string[]): Promise<Record<str
 }
 
 /** One `rbd ls -l` of a store's pool. */
-export async function listStore(ctx: AnyCtx, end: StoreEnd, purpose: RunOptions['purpose'] = 'verify'): Promise<RbdListedImage[]> {
+export async function listStore(
+  ctx: AnyCtx,
+  end: StoreEnd,
+  purpose: RunOptions['purpose'] = 'verify',
+): Promise<RbdListedImage[]> {
   const r = await ctx.run(end.host, rbdLsLong(end.target, end.pool), { purpose });
-  if (r.exitCode !== 0) throw new StepFailedError(`rbd ls -l ${end.cluster}/${end.pool} failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  if (r.exitCode !== 0)
+    throw new StepFailedError(
+      `rbd ls -l ${end.cluster}/${end.pool} failed (exit ${r.exitCode ?? 'none'})`,
+      r.stderr.slice(-2000),
+    );
   const p = parseRbdLsLong(r.stdout);
   if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
   return p.value.images;
 }
 
 /** "ok" when the object and its protected @snap exist, else what is missing. */
-export function rbdCopyState(listing: RbdListedImage[], imageId: string): 'ok' | 'no-object' | 'no-snap' | 'snap-unprotected' {
+export function rbdCopyState(
+  listing: RbdListedImage[],
+  imageId: string,
+): 'ok' | 'no-object' | 'no-snap' | 'snap-unprotected' {
   const o = listing.find((i) => i.name === imageId);
   if (!o) return 'no-object';
   const s = o.snapshots.find((x) => x.name === 'snap');
@@ -104,7 +145,11 @@ export function rbdCopyState(listing: RbdListedImage[], imageId: string): 'ok' |
 }
 
 /** Every (image, store) pair: the object and its protected @snap exist in the store's cluster. One listing per store. */
-export async function checkRbdCopies(ctx: AnyCtx, inv: Inventory, pairs: { id: string; store: string }[]): Promise<{ ok: boolean; lines: string[] }> {
+export async function checkRbdCopies(
+  ctx: AnyCtx,
+  inv: Inventory,
+  pairs: { id: string; store: string }[],
+): Promise<{ ok: boolean; lines: string[] }> {
   const lines: string[] = [];
   let ok = true;
   const stores = [...new Set(pairs.map((p) => p.store))];

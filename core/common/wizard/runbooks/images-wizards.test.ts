@@ -20,14 +20,23 @@ const show = (image: unknown, tasks: unknown) => {
 
 describe('image wizards', () => {
   it('registered; all_stores_must_succeed is required and travels in every copy command', () => {
-    expect(['images-copy', 'images-import', 'images-delete-store', 'images-activation'].map((id) => findWizard(id)?.id)).toEqual(['images-copy', 'images-import', 'images-delete-store', 'images-activation']);
+    expect(
+      ['images-copy', 'images-import', 'images-delete-store', 'images-activation'].map((id) => findWizard(id)?.id),
+    ).toEqual(['images-copy', 'images-import', 'images-delete-store', 'images-activation']);
     expect(imagesCopyParams.safeParse({ images: [ID], stores: ['dcn1'] }).success).toBe(false);
-    expect(imagesImportParams.safeParse({ name: 'x', diskFormat: 'raw', sourcePath: '/tmp/x', stores: ['central'] }).success).toBe(false);
+    expect(
+      imagesImportParams.safeParse({ name: 'x', diskFormat: 'raw', sourcePath: '/tmp/x', stores: ['central'] }).success,
+    ).toBe(false);
     const p = imagesCopyParams.parse({ images: [ID], stores: ['dcn0', 'dcn1'], allStoresMustSucceed: false });
     const steps = planWizard(imagesCopyWizard, p, TWO_SITE_INVENTORY, { todo: { [ID]: ['dcn1'] } });
     const copy = steps.find((s) => s.id === 'copy');
     expect(copy?.commands).toHaveLength(1);
-    expect(JSON.parse(copy?.commands[0]?.argv.at(-1) ?? '')).toEqual({ op: 'copy', id: ID, stores: ['dcn1'], allStoresMustSucceed: false });
+    expect(JSON.parse(copy?.commands[0]?.argv.at(-1) ?? '')).toEqual({
+      op: 'copy',
+      id: ID,
+      stores: ['dcn1'],
+      allStoresMustSucceed: false,
+    });
     expect(copy?.commands[0]?.note).toContain('all_stores_must_succeed=false');
   });
 
@@ -37,7 +46,9 @@ describe('image wizards', () => {
     const known = new Set(tasks.tasks.map((t) => t.id));
     expect(settle(show(img, tasks), 'dcn1', known)).toBe('pending');
     expect(settle(show({ ...img, os_glance_importing_to_stores: '' }, tasks), 'dcn1', known)).toBe('pending');
-    expect(settle(show({ ...img, os_glance_importing_to_stores: '', stores: 'central,dcn0,dcn1' }, tasks), 'dcn1', known)).toBe('done');
+    expect(
+      settle(show({ ...img, os_glance_importing_to_stores: '', stores: 'central,dcn0,dcn1' }, tasks), 'dcn1', known),
+    ).toBe('done');
     // Our task ended, Glance lists the store as failed → failed; an OLD failure alone does not count.
     const failedImg = { ...img, os_glance_importing_to_stores: '', os_glance_failed_import: 'dcn1' };
     expect(settle(show(failedImg, tasks), 'dcn1', known)).toBe('pending');

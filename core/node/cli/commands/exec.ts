@@ -67,7 +67,9 @@ export const command: CliCommand = {
       const r = await services.ssh.run(v.host, argv, {
         timeoutMs: Math.round(timeoutS * 1000),
         origin: 'cli',
-        ...(v.json ? {} : { onStdout: (s: string) => process.stdout.write(s), onStderr: (s: string) => process.stderr.write(s) }),
+        ...(v.json
+          ? {}
+          : { onStdout: (s: string) => process.stdout.write(s), onStderr: (s: string) => process.stderr.write(s) }),
       });
       if (v.json) console.log(JSON.stringify(r));
       if (r.timedOut) {
@@ -77,7 +79,12 @@ export const command: CliCommand = {
       if (r.signal) return 128 + (constants.signals[r.signal as keyof typeof constants.signals] ?? 0);
       return r.exitCode ?? 255;
     } catch (err) {
-      const msg = err instanceof ApiErrorException ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+      const msg =
+        err instanceof ApiErrorException
+          ? `${err.code}: ${err.message}`
+          : err instanceof Error
+            ? err.message
+            : String(err);
       console.error(`switchyard exec: ${msg}`);
       return 255;
     } finally {
@@ -94,7 +101,9 @@ async function decideHostKey(q: HostKeyQuestion, expected: string | undefined): 
     return false;
   }
   if (!process.stdin.isTTY) {
-    console.error(`switchyard exec: ${desc}\n  Verify it out of band, then rerun with --accept-host-key ${q.fingerprint}`);
+    console.error(
+      `switchyard exec: ${desc}\n  Verify it out of band, then rerun with --accept-host-key ${q.fingerprint}`,
+    );
     return false;
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -118,5 +127,6 @@ async function unlockIfNeeded(s: CoreServices, hostId: string, passphraseFile: s
     if (cur.auth.method !== 'agent') needed = true;
     cur = cur.jump === undefined ? undefined : byId.get(cur.jump);
   }
-  if (needed) await s.vault.unlock({ passphrase: await getPassphrase(passphraseFile === undefined ? {} : { passphraseFile }) });
+  if (needed)
+    await s.vault.unlock({ passphrase: await getPassphrase(passphraseFile === undefined ? {} : { passphraseFile }) });
 }

@@ -28,8 +28,12 @@ export const command: CliCommand = {
     }
     try {
       const snap = await runTopologyCli(o);
-      if (o.json) console.log(JSON.stringify({ counts: snap.counts, findings: snap.findings, problems: snap.model.problems }));
-      else console.log(`${renderFindings(snap.findings)}\n\n${snap.counts.error} error, ${snap.counts.warning} warning, ${snap.counts.info} info`);
+      if (o.json)
+        console.log(JSON.stringify({ counts: snap.counts, findings: snap.findings, problems: snap.model.problems }));
+      else
+        console.log(
+          `${renderFindings(snap.findings)}\n\n${snap.counts.error} error, ${snap.counts.warning} warning, ${snap.counts.info} info`,
+        );
       return snap.counts.error > 0 ? 1 : 0;
     } catch (e) {
       console.error(`switchyard health: ${e instanceof Error ? e.message : String(e)}`);

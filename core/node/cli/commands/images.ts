@@ -50,7 +50,10 @@ export const command: CliCommand = {
     try {
       const state = await services.inventory.get();
       const inv = state.inventory;
-      if (!inv) throw new CliUsageError(`inventory ${state.path} is not valid${state.errors[0] ? `: ${state.errors[0].field}: ${state.errors[0].message}` : ''}`);
+      if (!inv)
+        throw new CliUsageError(
+          `inventory ${state.path} is not valid${state.errors[0] ? `: ${state.errors[0].field}: ${state.errors[0].message}` : ''}`,
+        );
       if (o.knownHosts) await services.knownHosts.importKnownHosts(o.knownHosts);
       const pass = process.env['SWITCHYARD_VAULT_PASSPHRASE'];
       const vs = await services.vault.status();
@@ -59,7 +62,10 @@ export const command: CliCommand = {
       const snap = await svc.observe({ formatCheck: sub === 'check' });
       const problems = snap.matrix.rows.reduce((n, r) => n + r.problems.length, 0);
       if (o.json) console.log(JSON.stringify(snap));
-      else console.log(`${renderMatrix(snap.matrix)}\n\n${renderUsage(snap.usage)}\n\n${snap.matrix.rows.length} images, ${problems} problems, ${snap.commands} remote commands, ${(snap.durationMs / 1000).toFixed(1)} s`);
+      else
+        console.log(
+          `${renderMatrix(snap.matrix)}\n\n${renderUsage(snap.usage)}\n\n${snap.matrix.rows.length} images, ${problems} problems, ${snap.commands} remote commands, ${(snap.durationMs / 1000).toFixed(1)} s`,
+        );
       return sub === 'check' && (problems > 0 || snap.matrix.problems.length > 0) ? 1 : 0;
     } catch (e) {
       console.error(`switchyard images: ${e instanceof Error ? e.message : String(e)}`);

@@ -37,7 +37,12 @@ export const command: CliCommand = {
     try {
       return await runSub(sub, rest);
     } catch (err) {
-      const msg = err instanceof ApiErrorException ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+      const msg =
+        err instanceof ApiErrorException
+          ? `${err.code}: ${err.message}`
+          : err instanceof Error
+            ? err.message
+            : String(err);
       console.error(`switchyard vault ${sub}: ${msg}`);
       return err instanceof ApiErrorException && err.code === 'invalid-argument' ? 2 : 1;
     }
@@ -63,33 +68,50 @@ async function runSub(sub: string, rest: string[]): Promise<number> {
   });
   const vault = new Vault({ path: dataPaths(resolveHome(values.home)).vault });
   const pf = values['passphrase-file'];
-  const unlock = async () => vault.unlock({ passphrase: await getPassphrase(pf === undefined ? {} : { passphraseFile: pf }) });
+  const unlock = async () =>
+    vault.unlock({ passphrase: await getPassphrase(pf === undefined ? {} : { passphraseFile: pf }) });
   switch (sub) {
     case 'init': {
-      const s = await vault.init({ passphrase: await getPassphrase({ ...(pf === undefined ? {} : { passphraseFile: pf }), confirm: true, prompt: 'New vault passphrase: ' }) });
+      const s = await vault.init({
+        passphrase: await getPassphrase({
+          ...(pf === undefined ? {} : { passphraseFile: pf }),
+          confirm: true,
+          prompt: 'New vault passphrase: ',
+        }),
+      });
       console.log(`created ${s.path}`);
       return 0;
     }
     case 'status': {
       const s = await vault.status();
-      console.log(values.json ? JSON.stringify(s) : `${s.path}: ${s.exists ? 'exists' : 'not created yet (switchyard vault init)'}`);
+      console.log(
+        values.json
+          ? JSON.stringify(s)
+          : `${s.path}: ${s.exists ? 'exists' : 'not created yet (switchyard vault init)'}`,
+      );
       return 0;
     }
     case 'list': {
       await unlock();
       const list = vault.list();
       if (values.json) console.log(JSON.stringify(list));
-      else for (const m of list) console.log([m.id, m.kind.padEnd(14), m.label, m.fingerprint ?? ''].join('  ').trimEnd());
+      else
+        for (const m of list) console.log([m.id, m.kind.padEnd(14), m.label, m.fingerprint ?? ''].join('  ').trimEnd());
       return 0;
     }
     case 'add': {
       const kind = values.kind as SecretKind | undefined;
-      if (!kind || !KINDS.includes(kind)) throw new ApiErrorException('invalid-argument', `--kind must be one of ${KINDS.join(', ')}`);
+      if (!kind || !KINDS.includes(kind))
+        throw new ApiErrorException('invalid-argument', `--kind must be one of ${KINDS.join(', ')}`);
       if (!values.label) throw new ApiErrorException('invalid-argument', '--label is required');
       const secret = await readValue(kind, values);
       await unlock();
       const meta = await vault.add({ kind, label: values.label, ...secret });
-      console.log(values.json ? JSON.stringify(meta) : `added ${meta.id} (${meta.kind}) ${meta.label}${meta.fingerprint ? ` ${meta.fingerprint}` : ''}`);
+      console.log(
+        values.json
+          ? JSON.stringify(meta)
+          : `added ${meta.id} (${meta.kind}) ${meta.label}${meta.fingerprint ? ` ${meta.fingerprint}` : ''}`,
+      );
       return 0;
     }
     case 'remove': {
@@ -104,17 +126,28 @@ async function runSub(sub: string, rest: string[]): Promise<number> {
     case 'change-passphrase': {
       const current = await getPassphrase(pf === undefined ? {} : { passphraseFile: pf });
       const npf = values['new-passphrase-file'];
-      const next = await getPassphrase({ env: 'SWITCHYARD_VAULT_NEW_PASSPHRASE', confirm: true, prompt: 'New vault passphrase: ', ...(npf === undefined ? {} : { passphraseFile: npf }) });
+      const next = await getPassphrase({
+        env: 'SWITCHYARD_VAULT_NEW_PASSPHRASE',
+        confirm: true,
+        prompt: 'New vault passphrase: ',
+        ...(npf === undefined ? {} : { passphraseFile: npf }),
+      });
       await vault.changePassphrase({ current, next });
       console.log('passphrase changed');
       return 0;
     }
     default:
-      throw new ApiErrorException('invalid-argument', `unknown subcommand '${sub}' (init, status, list, add, remove, change-passphrase)`);
+      throw new ApiErrorException(
+        'invalid-argument',
+        `unknown subcommand '${sub}' (init, status, list, add, remove, change-passphrase)`,
+      );
   }
 }
 
-async function readValue(kind: SecretKind, v: { file?: string; 'value-file'?: string; 'value-stdin'?: boolean; 'key-passphrase-file'?: string }): Promise<{ value: string; keyPassphrase?: string }> {
+async function readValue(
+  kind: SecretKind,
+  v: { file?: string; 'value-file'?: string; 'value-stdin'?: boolean; 'key-passphrase-file'?: string },
+): Promise<{ value: string; keyPassphrase?: string }> {
   if (kind === 'ssh-key') {
     if (!v.file) throw new ApiErrorException('invalid-argument', '--file PRIVATE_KEY is required for ssh keys');
     const value = await readSecretFile(v.file);
@@ -127,7 +160,10 @@ async function readValue(kind: SecretKind, v: { file?: string; 'value-file'?: st
   if (v['value-file']) return { value: await readSecretFile(v['value-file']) };
   if (v['value-stdin']) return { value: await readStdin() };
   if (process.stdin.isTTY) return { value: await readHidden('Secret value: ') };
-  throw new ApiErrorException('invalid-argument', 'give the value with --value-file F or --value-stdin (never as an argument)');
+  throw new ApiErrorException(
+    'invalid-argument',
+    'give the value with --value-file F or --value-stdin (never as an argument)',
+  );
 }
 
 function needsPassphrase(key: string): boolean {

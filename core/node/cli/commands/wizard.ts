@@ -63,7 +63,8 @@ function printState(st: RunState, json: boolean): void {
     return;
   }
   console.log(`run ${st.runId}: ${st.status}`);
-  for (const s of st.steps) console.log(`  ${s.status.padEnd(20)} ${s.id}${s.skipReason ? ` (skipped: ${s.skipReason})` : ''}`);
+  for (const s of st.steps)
+    console.log(`  ${s.status.padEnd(20)} ${s.id}${s.skipReason ? ` (skipped: ${s.skipReason})` : ''}`);
   if (st.lastMessage && st.status !== 'succeeded') console.log(`\n${st.lastMessage}`);
 }
 
@@ -87,7 +88,9 @@ async function askOperator(svc: WizardService, st: RunState): Promise<boolean> {
       return true;
     }
     if (st.status === 'waiting-manual') {
-      const a = await rl.question(`\nManual step ${step.id}:\n${st.lastMessage ?? ''}\nType "done" when done (anything else stops): `);
+      const a = await rl.question(
+        `\nManual step ${step.id}:\n${st.lastMessage ?? ''}\nType "done" when done (anything else stops): `,
+      );
       if (a.trim() !== 'done') return false;
       await svc.manualDone(st.runId, step.id);
       return true;
@@ -161,17 +164,25 @@ export const command: CliCommand = {
       operator: 'cli',
       inventory: async () => {
         const st = await services.inventory.get();
-        if (!st.inventory) throw new Error(`inventory ${st.path} is not valid: ${st.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+        if (!st.inventory)
+          throw new Error(
+            `inventory ${st.path} is not valid: ${st.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+          );
         return st.inventory;
       },
       onProgress: v.json
         ? undefined
-        : (step, p) => process.stderr.write(`  [${step}] ${p.done}/${p.total} ${p.message}${p.etaMs !== null ? ` (ETA ${formatDuration(p.etaMs)})` : ''}\n`),
+        : (step, p) =>
+            process.stderr.write(
+              `  [${step}] ${p.done}/${p.total} ${p.message}${p.etaMs !== null ? ` (ETA ${formatDuration(p.etaMs)})` : ''}\n`,
+            ),
       onRecord: v.json
         ? undefined
         : (r) => {
-            if (r.type === 'command-intent' && r.purpose === 'execute') process.stderr.write(`  [${r.step}] ${r.host}$ ${quoteArgv(r.argv)}${r.stdin ? ` < ${r.stdin}` : ''}\n`);
-            else if (r.type === 'failed') process.stderr.write(`  [${r.step}] FAILED: ${r.reason}\n${r.evidence ? `${r.evidence}\n` : ''}`);
+            if (r.type === 'command-intent' && r.purpose === 'execute')
+              process.stderr.write(`  [${r.step}] ${r.host}$ ${quoteArgv(r.argv)}${r.stdin ? ` < ${r.stdin}` : ''}\n`);
+            else if (r.type === 'failed')
+              process.stderr.write(`  [${r.step}] FAILED: ${r.reason}\n${r.evidence ? `${r.evidence}\n` : ''}`);
             else if (r.type === 'verified') process.stderr.write(`  [${r.step}] verified: ${r.evidence}\n`);
           },
     });
@@ -183,7 +194,10 @@ export const command: CliCommand = {
       const confirmations = Object.fromEntries(pairs(v.confirm, '--confirm'));
       switch (sub) {
         case 'list':
-          for (const w of svc.list()) console.log(v.json ? JSON.stringify(w) : `${w.id.padEnd(20)} ${w.title} (${w.steps} steps: ${w.phases.join(' → ')})`);
+          for (const w of svc.list())
+            console.log(
+              v.json ? JSON.stringify(w) : `${w.id.padEnd(20)} ${w.title} (${w.steps} steps: ${w.phases.join(' → ')})`,
+            );
           return 0;
         case 'plan': {
           if (!arg) throw new Error('plan needs a wizard id');
@@ -191,14 +205,22 @@ export const command: CliCommand = {
           if (v.json) console.log(JSON.stringify(plan.steps));
           else {
             for (const s of plan.steps) {
-              console.log(`\n## ${s.phase} / ${s.id} — ${s.title} [${s.risk}]${s.confirmation ? ` (type "${s.confirmation.expected}" to run)` : ''}`);
+              console.log(
+                `\n## ${s.phase} / ${s.id} — ${s.title} [${s.risk}]${s.confirmation ? ` (type "${s.confirmation.expected}" to run)` : ''}`,
+              );
               if (s.notApplicable) {
                 console.log(`   (skipped: ${s.notApplicable})`);
                 continue;
               }
               if (s.manual) console.log(s.manual.instructions.replace(/^/gm, '   | '));
-              for (const c of s.commands) console.log(`   ${c.host}$ ${quoteArgv(c.argv)}${c.stdinSecret ? ` < [secret ${c.stdinSecret}]` : ''}${c.captureSecret ? ` > [secret ${c.captureSecret}]` : ''}${c.note ? `   # ${c.note}` : ''}`);
-              if (s.wait) console.log(`   (waits up to ${formatDuration(s.wait.timeoutMs)}, polling every ${formatDuration(s.wait.intervalMs)})`);
+              for (const c of s.commands)
+                console.log(
+                  `   ${c.host}$ ${quoteArgv(c.argv)}${c.stdinSecret ? ` < [secret ${c.stdinSecret}]` : ''}${c.captureSecret ? ` > [secret ${c.captureSecret}]` : ''}${c.note ? `   # ${c.note}` : ''}`,
+                );
+              if (s.wait)
+                console.log(
+                  `   (waits up to ${formatDuration(s.wait.timeoutMs)}, polling every ${formatDuration(s.wait.intervalMs)})`,
+                );
             }
           }
           return 0;
@@ -231,7 +253,12 @@ export const command: CliCommand = {
           return exitOf(st);
         }
         case 'runs':
-          for (const r of svc.runs()) console.log(v.json ? JSON.stringify(r) : `${r.runId}  ${r.status.padEnd(20)} ${r.stepsDone}/${r.stepsTotal}  ${r.title}`);
+          for (const r of svc.runs())
+            console.log(
+              v.json
+                ? JSON.stringify(r)
+                : `${r.runId}  ${r.status.padEnd(20)} ${r.stepsDone}/${r.stepsTotal}  ${r.title}`,
+            );
           return 0;
         case 'report': {
           if (!arg) throw new Error('report needs a run id');
@@ -246,7 +273,10 @@ export const command: CliCommand = {
       }
     } catch (e) {
       console.error(`switchyard wizard: ${(e as Error).message}`);
-      for (const q of refused) console.error(`refused unknown host key of ${q.hostId} (${q.host}:${q.port} ${q.keyType} ${q.fingerprint}): use --known-hosts or --accept-new-host-keys`);
+      for (const q of refused)
+        console.error(
+          `refused unknown host key of ${q.hostId} (${q.host}:${q.port} ${q.keyType} ${q.fingerprint}): use --known-hosts or --accept-new-host-keys`,
+        );
       return 1;
     } finally {
       svc.close();

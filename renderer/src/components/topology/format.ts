@@ -17,4 +17,3 @@ export function formatBytes(n: number | null): string {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${u[i] ?? ''}`;
 }
-

@@ -36,7 +36,8 @@ export interface SiteGraph {
 }
 
 const RANK: Record<string, number> = { down: -1, error: 0, warning: 1, info: 2, ok: 3 };
-const worse = (a: MapNode['status'], b: MapNode['status']): MapNode['status'] => ((RANK[a] ?? 3) <= (RANK[b] ?? 3) ? a : b);
+const worse = (a: MapNode['status'], b: MapNode['status']): MapNode['status'] =>
+  (RANK[a] ?? 3) <= (RANK[b] ?? 3) ? a : b;
 
 export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph {
   const g = new Graph({ multigraph: false });
@@ -50,9 +51,13 @@ export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph
   for (const c of m.clusters) {
     const pools = m.pools.filter((p) => p.cluster === c.name);
     const daemons = new Map<string, string>();
-    for (const p of pools) for (const d of p.daemons) daemons.set(d.serviceId, d.health + (d.callouts.length ? ` (${d.callouts.join('; ')})` : ''));
+    for (const p of pools)
+      for (const d of p.daemons)
+        daemons.set(d.serviceId, d.health + (d.callouts.length ? ` (${d.callouts.join('; ')})` : ''));
     let status: MapNode['status'] = c.reachable ? 'ok' : 'down';
-    for (const f of findings) if (f.cluster === c.name || (f.site === c.site && f.rule === 'site-unreachable')) status = worse(status, f.severity);
+    for (const f of findings)
+      if (f.cluster === c.name || (f.site === c.site && f.rule === 'site-unreachable'))
+        status = worse(status, f.severity);
     if (!c.reachable) status = 'down';
     const lines = c.reachable
       ? [
@@ -61,7 +66,15 @@ export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph
           `pools: ${pools.map((p) => `${p.name}(${p.mirrorMode})`).join(' ')}`,
         ]
       : [`UNREACHABLE`, (c.reason ?? '').slice(0, 60)];
-    add({ id: `cluster:${c.name}`, kind: 'cluster', title: `${c.site} / ${c.name}`, lines, status, width: 300, height: 30 + lines.length * 16 });
+    add({
+      id: `cluster:${c.name}`,
+      kind: 'cluster',
+      title: `${c.site} / ${c.name}`,
+      lines,
+      status,
+      width: 300,
+      height: 30 + lines.length * 16,
+    });
   }
   // Peers: aggregate pools per unordered cluster pair, with the direction data flows.
   const pairs = new Map<string, { a: string; b: string; ab: Set<string>; ba: Set<string>; dashed: boolean }>();
@@ -84,7 +97,15 @@ export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph
   for (const [key, e] of pairs) g.setEdge(`cluster:${e.a}`, `cluster:${e.b}`, { label: key, width: 120, height: 20 });
   for (const s of m.glanceStores) {
     const id = `store:${s.id}`;
-    add({ id, kind: 'store', title: `Glance store ${s.id}`, lines: [`${s.type ?? '?'} ${s.cluster ? `${s.cluster}/${s.pool ?? '?'}` : ''}${s.isDefault ? ' (default)' : ''}`], status: s.reported || !m.openstack ? 'ok' : 'warning', width: 210, height: 46 });
+    add({
+      id,
+      kind: 'store',
+      title: `Glance store ${s.id}`,
+      lines: [`${s.type ?? '?'} ${s.cluster ? `${s.cluster}/${s.pool ?? '?'}` : ''}${s.isDefault ? ' (default)' : ''}`],
+      status: s.reported || !m.openstack ? 'ok' : 'warning',
+      width: 210,
+      height: 46,
+    });
     if (s.cluster && nodes.has(`cluster:${s.cluster}`)) g.setEdge(id, `cluster:${s.cluster}`, {});
   }
   if (m.openstack) {
@@ -93,7 +114,12 @@ export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph
       id: 'openstack',
       kind: 'openstack',
       title: `OpenStack (${os.hostId ?? '?'})`,
-      lines: os.reachable ? [`${os.images.length} images · ${os.volumes.length} volumes · ${os.servers.length} servers`, `via ${os.source ?? '?'}${Object.keys(os.errors).length ? ` · errors: ${Object.keys(os.errors).join(',')}` : ''}`] : ['UNREACHABLE', (os.reason ?? '').slice(0, 60)],
+      lines: os.reachable
+        ? [
+            `${os.images.length} images · ${os.volumes.length} volumes · ${os.servers.length} servers`,
+            `via ${os.source ?? '?'}${Object.keys(os.errors).length ? ` · errors: ${Object.keys(os.errors).join(',')}` : ''}`,
+          ]
+        : ['UNREACHABLE', (os.reason ?? '').slice(0, 60)],
       status: !os.reachable ? 'down' : Object.keys(os.errors).length ? 'warning' : 'ok',
       width: 260,
       height: 62,

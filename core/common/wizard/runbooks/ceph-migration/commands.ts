@@ -15,15 +15,40 @@ export const cmd = {
   monDump: (t: CephTarget) => [...cephBase(t), 'mon', 'dump', ...json],
   poolLsDetail: (t: CephTarget) => [...cephBase(t), 'osd', 'pool', 'ls', 'detail', ...json],
   df: (t: CephTarget) => [...cephBase(t), 'df', ...json],
-  poolCreate: (t: CephTarget, pool: string, pg: number) => [...cephBase(t), 'osd', 'pool', 'create', p(pool), String(pg), String(pg), 'replicated'],
+  poolCreate: (t: CephTarget, pool: string, pg: number) => [
+    ...cephBase(t),
+    'osd',
+    'pool',
+    'create',
+    p(pool),
+    String(pg),
+    String(pg),
+    'replicated',
+  ],
   poolInit: (t: CephTarget, pool: string) => [...rbdBase(t), 'pool', 'init', p(pool)],
   serviceDump: (t: CephTarget) => [...cephBase(t), 'service', 'dump', ...json],
 
   ls: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', '-l', p(pool), ...json],
   info: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'info', img(pool, image), ...json],
   /** `--all` also lists the hidden tx-only peers, but for rx peers it prints their cephx key: source side only. */
-  mirrorPoolInfo: (t: CephTarget, pool: string, all: boolean) => [...rbdBase(t), 'mirror', 'pool', 'info', p(pool), ...(all ? ['--all'] : []), ...json],
-  mirrorPoolStatus: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'status', p(pool), '--verbose', ...json],
+  mirrorPoolInfo: (t: CephTarget, pool: string, all: boolean) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'info',
+    p(pool),
+    ...(all ? ['--all'] : []),
+    ...json,
+  ],
+  mirrorPoolStatus: (t: CephTarget, pool: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'status',
+    p(pool),
+    '--verbose',
+    ...json,
+  ],
   mirrorPoolEnable: (t: CephTarget, pool: string, mode: 'pool' | 'image', siteName: string) => [
     ...rbdBase(t),
     'mirror',
@@ -36,7 +61,17 @@ export const cmd = {
   ],
   mirrorPoolDisable: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'disable', p(pool)],
   /** Prints the token (a cephx secret, ceph-facts.md 16) on stdout: run with captureSecret only. */
-  bootstrapCreate: (t: CephTarget, pool: string, siteName: string) => [...rbdBase(t), 'mirror', 'pool', 'peer', 'bootstrap', 'create', '--site-name', siteName, p(pool)],
+  bootstrapCreate: (t: CephTarget, pool: string, siteName: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'peer',
+    'bootstrap',
+    'create',
+    '--site-name',
+    siteName,
+    p(pool),
+  ],
   /** Reads the token from stdin (/dev/stdin): it never touches argv or a file. */
   bootstrapImport: (t: CephTarget, pool: string, siteName: string) => [
     ...rbdBase(t),
@@ -52,10 +87,37 @@ export const cmd = {
     p(pool),
     '/dev/stdin',
   ],
-  peerRemove: (t: CephTarget, pool: string, uuid: string) => [...rbdBase(t), 'mirror', 'pool', 'peer', 'remove', p(pool), checkUuid(uuid)],
-  featureEnable: (t: CephTarget, pool: string, image: string, f: 'journaling') => [...rbdBase(t), 'feature', 'enable', img(pool, image), f],
-  featureDisable: (t: CephTarget, pool: string, image: string, f: 'journaling') => [...rbdBase(t), 'feature', 'disable', img(pool, image), f],
-  mirrorImageEnable: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'mirror', 'image', 'enable', img(pool, image), 'snapshot'],
+  peerRemove: (t: CephTarget, pool: string, uuid: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'pool',
+    'peer',
+    'remove',
+    p(pool),
+    checkUuid(uuid),
+  ],
+  featureEnable: (t: CephTarget, pool: string, image: string, f: 'journaling') => [
+    ...rbdBase(t),
+    'feature',
+    'enable',
+    img(pool, image),
+    f,
+  ],
+  featureDisable: (t: CephTarget, pool: string, image: string, f: 'journaling') => [
+    ...rbdBase(t),
+    'feature',
+    'disable',
+    img(pool, image),
+    f,
+  ],
+  mirrorImageEnable: (t: CephTarget, pool: string, image: string) => [
+    ...rbdBase(t),
+    'mirror',
+    'image',
+    'enable',
+    img(pool, image),
+    'snapshot',
+  ],
   mirrorImageDisable: (t: CephTarget, pool: string, image: string, force: boolean) => [
     ...rbdBase(t),
     'mirror',
@@ -66,8 +128,20 @@ export const cmd = {
   ],
   poolDemote: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'demote', p(pool)],
   poolPromote: (t: CephTarget, pool: string) => [...rbdBase(t), 'mirror', 'pool', 'promote', p(pool)],
-  rename: (t: CephTarget, pool: string, from: string, to: string) => [...rbdBase(t), 'rename', img(pool, from), img(pool, to)],
-  imageMetaSet: (t: CephTarget, pool: string, image: string, key: string, value: string) => [...rbdBase(t), 'image-meta', 'set', img(pool, image), key, value],
+  rename: (t: CephTarget, pool: string, from: string, to: string) => [
+    ...rbdBase(t),
+    'rename',
+    img(pool, from),
+    img(pool, to),
+  ],
+  imageMetaSet: (t: CephTarget, pool: string, image: string, key: string, value: string) => [
+    ...rbdBase(t),
+    'image-meta',
+    'set',
+    img(pool, image),
+    key,
+    value,
+  ],
   /**
    * sha256 of an image's full data. A fixed bash script runs the argv given as positional parameters (nothing is
    * spliced into the script); pipefail makes a failed export fail the command instead of hashing nothing.
@@ -89,14 +163,18 @@ function os(role: OpenstackRole, args: string[]): string[] {
   const cloud = role.cloud ? ['--os-cloud', role.cloud] : [];
   const argv = ['openstack', ...cloud, ...args];
   // Same rule as commands/openstack.ts: an openrc is sourced by a fixed script, the path a positional parameter.
-  return role.openrc && !role.cloud ? ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv] : argv;
+  return role.openrc && !role.cloud
+    ? ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv]
+    : argv;
 }
 
 export const oscmd = {
   serverStop: (r: OpenstackRole, id: string) => os(r, ['server', 'stop', checkUuid(id)]),
   serverStart: (r: OpenstackRole, id: string) => os(r, ['server', 'start', checkUuid(id)]),
-  volumeDetach: (r: OpenstackRole, server: string, vol: string) => os(r, ['server', 'remove', 'volume', checkUuid(server), checkUuid(vol)]),
-  volumeAttach: (r: OpenstackRole, server: string, vol: string) => os(r, ['server', 'add', 'volume', checkUuid(server), checkUuid(vol)]),
+  volumeDetach: (r: OpenstackRole, server: string, vol: string) =>
+    os(r, ['server', 'remove', 'volume', checkUuid(server), checkUuid(vol)]),
+  volumeAttach: (r: OpenstackRole, server: string, vol: string) =>
+    os(r, ['server', 'add', 'volume', checkUuid(server), checkUuid(vol)]),
   imageDeactivate: (r: OpenstackRole, id: string) => os(r, ['image', 'set', '--deactivate', checkUuid(id)]),
   imageActivate: (r: OpenstackRole, id: string) => os(r, ['image', 'set', '--activate', checkUuid(id)]),
 };

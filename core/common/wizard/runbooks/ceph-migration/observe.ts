@@ -2,7 +2,15 @@
  * Observations of the real state, shared by preconditions, waits and verifications. Every read is one bulk call per
  * (cluster, pool) where Ceph has one; `rbd info` per image runs a few at a time over the pooled SSH connection.
  */
-import { parseMirrorPoolInfo, parseMirrorPoolStatus, parseRbdInfo, parseRbdLsLong, type MirrorPoolInfo, type MirrorPoolStatus, type RbdImageInfo } from '../../../parsers';
+import {
+  parseMirrorPoolInfo,
+  parseMirrorPoolStatus,
+  parseRbdInfo,
+  parseRbdLsLong,
+  type MirrorPoolInfo,
+  type MirrorPoolStatus,
+  type RbdImageInfo,
+} from '../../../parsers';
 import { parseOpenstackRest, type OpenstackInventory } from '../../../parsers/openstack';
 import type { ParseResult } from '../../../parsers/result';
 import { osRestInventory } from '../../../commands/openstack';
@@ -14,9 +22,16 @@ import { controller, type ClusterEnd, type MigrationParams } from './params';
 type C = StepContext<MigrationParams>;
 const read: RunOptions = { purpose: 'verify' };
 
-export async function readParsed<T>(ctx: C, host: string, argv: string[], parse: (s: string) => ParseResult<T>, opts: RunOptions = read): Promise<T> {
+export async function readParsed<T>(
+  ctx: C,
+  host: string,
+  argv: string[],
+  parse: (s: string) => ParseResult<T>,
+  opts: RunOptions = read,
+): Promise<T> {
   const r = await ctx.run(host, argv, opts);
-  if (r.exitCode !== 0) throw new StepFailedError(`read failed on ${host} (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  if (r.exitCode !== 0)
+    throw new StepFailedError(`read failed on ${host} (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
   const p = parse(r.stdout);
   if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
   return p.value;
@@ -36,14 +51,28 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>
   return out;
 }
 
-export const rbdInfo = (ctx: C, end: ClusterEnd, poolName: string, image: string, opts: RunOptions = read): Promise<RbdImageInfo> =>
-  readParsed(ctx, end.host, cmd.info(end.target, poolName, image), parseRbdInfo, opts);
+export const rbdInfo = (
+  ctx: C,
+  end: ClusterEnd,
+  poolName: string,
+  image: string,
+  opts: RunOptions = read,
+): Promise<RbdImageInfo> => readParsed(ctx, end.host, cmd.info(end.target, poolName, image), parseRbdInfo, opts);
 
 /** `rbd info` that tolerates a missing image (exit 2, ENOENT): null. */
-export async function rbdInfoIfExists(ctx: C, end: ClusterEnd, poolName: string, image: string): Promise<RbdImageInfo | null> {
+export async function rbdInfoIfExists(
+  ctx: C,
+  end: ClusterEnd,
+  poolName: string,
+  image: string,
+): Promise<RbdImageInfo | null> {
   const r = await ctx.run(end.host, cmd.info(end.target, poolName, image), read);
   if (r.exitCode === 2) return null;
-  if (r.exitCode !== 0) throw new StepFailedError(`rbd info ${poolName}/${image} failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-2000));
+  if (r.exitCode !== 0)
+    throw new StepFailedError(
+      `rbd info ${poolName}/${image} failed (exit ${r.exitCode ?? 'none'})`,
+      r.stderr.slice(-2000),
+    );
   const p = parseRbdInfo(r.stdout);
   if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
   return p.value;
@@ -51,9 +80,20 @@ export async function rbdInfoIfExists(ctx: C, end: ClusterEnd, poolName: string,
 
 /** On the source with `--all` (the hidden tx-only peer, ceph-facts.md 7); on the destination without (keys). */
 export const poolInfo = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolInfo> =>
-  readParsed(ctx, end.host, cmd.mirrorPoolInfo(end.target, poolName, end.cluster === ctx.params.source.cluster), parseMirrorPoolInfo, opts);
+  readParsed(
+    ctx,
+    end.host,
+    cmd.mirrorPoolInfo(end.target, poolName, end.cluster === ctx.params.source.cluster),
+    parseMirrorPoolInfo,
+    opts,
+  );
 
-export const poolStatus = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolStatus> =>
+export const poolStatus = (
+  ctx: C,
+  end: ClusterEnd,
+  poolName: string,
+  opts: RunOptions = read,
+): Promise<MirrorPoolStatus> =>
   readParsed(ctx, end.host, cmd.mirrorPoolStatus(end.target, poolName), parseMirrorPoolStatus, opts);
 
 export const listImages = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read) =>
@@ -64,14 +104,17 @@ export async function cloudState(ctx: C, opts: RunOptions = read): Promise<Opens
   if (!c) return undefined;
   const inv = await readParsed(ctx, c.host, osRestInventory(c.role), parseOpenstackRest, opts);
   const errs = Object.entries(inv.errors);
-  if (errs.length > 0) throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  if (errs.length > 0)
+    throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
   return inv;
 }
 
 /** Mon IPs from `ceph mon dump --format json` (`mons[].public_addrs.addrvec[].addr` = "ip:port"). */
 export function parseMonIps(stdout: string): ParseResult<string[]> {
   try {
-    const d = JSON.parse(stdout) as { mons?: { public_addrs?: { addrvec?: { addr?: string }[] }; public_addr?: string }[] };
+    const d = JSON.parse(stdout) as {
+      mons?: { public_addrs?: { addrvec?: { addr?: string }[] }; public_addr?: string }[];
+    };
     const ips = new Set<string>();
     for (const m of d.mons ?? []) {
       for (const a of m.public_addrs?.addrvec ?? []) if (a.addr) ips.add(a.addr.replace(/:\d+$/, ''));
@@ -79,6 +122,14 @@ export function parseMonIps(stdout: string): ParseResult<string[]> {
     }
     return { ok: true, value: [...ips].filter((x) => x !== '') };
   } catch (e) {
-    return { ok: false, error: { kind: 'invalid-json', what: 'ceph mon dump', message: `ceph mon dump: ${String(e)}`, snippet: stdout.slice(0, 300) } };
+    return {
+      ok: false,
+      error: {
+        kind: 'invalid-json',
+        what: 'ceph mon dump',
+        message: `ceph mon dump: ${String(e)}`,
+        snippet: stdout.slice(0, 300),
+      },
+    };
   }
 }

@@ -14,11 +14,15 @@ export const migrationParamsSchema = z.object({
   destination: z.object({ cluster: nameSchema, host: nameSchema.optional() }),
   /** The cloud's pools, with the mirroring mode used to move each (journal: pool mode + journaling feature). */
   pools: z
-    .array(z.object({ name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/), mode: z.enum(['journal', 'snapshot']) }))
+    .array(
+      z.object({ name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/), mode: z.enum(['journal', 'snapshot']) }),
+    )
     .min(1)
     .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'pool names must be unique'),
   /** How API changes are frozen while mirroring runs: by the operator (a manual step) or not at all. */
-  freeze: z.object({ method: z.enum(['manual', 'none']), note: z.string().max(2000).optional() }).default({ method: 'manual' }),
+  freeze: z
+    .object({ method: z.enum(['manual', 'none']), note: z.string().max(2000).optional() })
+    .default({ method: 'manual' }),
   /** The OpenStack controller host (absent: a Ceph-only migration without server/volume handling). */
   openstack: z.object({ controller: nameSchema, servers: z.array(z.string().uuid()).optional() }).optional(),
   /** How to run the destination's rbd-mirror daemon (argv on the destination host). */
@@ -27,7 +31,14 @@ export const migrationParamsSchema = z.object({
   repoint: z
     .object({
       checks: z
-        .array(z.object({ service: z.string().min(1).max(40), file: z.string().min(1), key: z.string().regex(/^[a-z_]+$/), sudo: z.boolean().default(false) }))
+        .array(
+          z.object({
+            service: z.string().min(1).max(40),
+            file: z.string().min(1),
+            key: z.string().regex(/^[a-z_]+$/),
+            sudo: z.boolean().default(false),
+          }),
+        )
         .default([]),
       instructions: z.string().max(10_000).optional(),
     })
@@ -35,7 +46,12 @@ export const migrationParamsSchema = z.object({
   /** Fence the source images after the link is cut (they become plain writable images): rename to NAME.migrated. */
   fence: z.enum(['rename', 'none']).default('rename'),
   checksums: z.boolean().default(true),
-  replayTimeoutSec: z.number().int().positive().max(7 * 24 * 3600).default(1800),
+  replayTimeoutSec: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600)
+    .default(1800),
 });
 
 export type MigrationParams = z.infer<typeof migrationParamsSchema>;
@@ -44,7 +60,11 @@ export type Ctx = PlanContext<MigrationParams>;
 /** systemd units as packaged by Debian/Ubuntu/RHEL: `ceph-rbd-mirror@ID.service`. */
 export function systemdMirrorDaemon(id: string): MigrationParams['mirrorDaemon'] {
   const unit = `ceph-rbd-mirror@${id}.service`;
-  return { start: ['sudo', '-n', 'systemctl', 'enable', '--now', unit], stop: ['sudo', '-n', 'systemctl', 'disable', '--now', unit], isRunning: ['systemctl', 'is-active', '--quiet', unit] };
+  return {
+    start: ['sudo', '-n', 'systemctl', 'enable', '--now', unit],
+    stop: ['sudo', '-n', 'systemctl', 'disable', '--now', unit],
+    isRunning: ['systemctl', 'is-active', '--quiet', unit],
+  };
 }
 
 export interface ClusterEnd {
@@ -63,14 +83,16 @@ export function clusterEnd(inv: Inventory, cluster: string, host?: string): Clus
 }
 
 export const src = (c: Ctx): ClusterEnd => clusterEnd(c.inventory, c.params.source.cluster, c.params.source.host);
-export const dst = (c: Ctx): ClusterEnd => clusterEnd(c.inventory, c.params.destination.cluster, c.params.destination.host);
+export const dst = (c: Ctx): ClusterEnd =>
+  clusterEnd(c.inventory, c.params.destination.cluster, c.params.destination.host);
 
 export function controller(c: Ctx): { host: string; role: OpenstackRole } | undefined {
   const o = c.params.openstack;
   if (!o) return undefined;
   const h = c.inventory.hosts.find((x) => x.id === o.controller);
   const role = h?.roles.find((r) => r.kind === 'openstack-controller');
-  if (!h || !role || role.kind !== 'openstack-controller') throw new Error(`inventory host ${o.controller} has no openstack-controller role`);
+  if (!h || !role || role.kind !== 'openstack-controller')
+    throw new Error(`inventory host ${o.controller} has no openstack-controller role`);
   return { host: h.id, role };
 }
 
@@ -109,7 +131,8 @@ export function facts(f: Facts): MigrationFacts {
 }
 
 export const spec = (i: { pool: string; name: string }): string => `${i.pool}/${i.name}`;
-export const modeOf = (p: MigrationParams, pool: string): 'journal' | 'snapshot' => p.pools.find((x) => x.name === pool)?.mode ?? 'journal';
+export const modeOf = (p: MigrationParams, pool: string): 'journal' | 'snapshot' =>
+  p.pools.find((x) => x.name === pool)?.mode ?? 'journal';
 /** Parents before children (enable), or children before parents (disable). */
 export function byDepth(images: ImageFact[], order: 'parents-first' | 'children-first'): ImageFact[] {
   const s = [...images].sort((a, b) => a.depth - b.depth);

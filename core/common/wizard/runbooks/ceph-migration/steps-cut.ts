@@ -15,13 +15,21 @@ export const FENCE_META_KEY = 'switchyard.migrated-to';
  * disable is refused in pool mode), clones before their parents ("mirroring is enabled on one or more children"),
  * and on the source `--force` because its images are non-primary (ceph-facts.md 7).
  */
-async function disableMirroring(ctx: C, end: ClusterEnd, force: boolean, afterImage?: (pool: string, image: string) => Promise<void>): Promise<void> {
+async function disableMirroring(
+  ctx: C,
+  end: ClusterEnd,
+  force: boolean,
+  afterImage?: (pool: string, image: string) => Promise<void>,
+): Promise<void> {
   // Pools are independent of each other here: their reads and mode changes run side by side (this is downtime).
   await Promise.all(
     ctx.params.pools.map(async (p) => {
       const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
       // A peer that came back since remove-peers (a daemon re-registering) blocks every mode change: remove it again.
-      for (const peer of info.peers) await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), { note: `late ${peer.direction} peer ${peer.siteName}` });
+      for (const peer of info.peers)
+        await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), {
+          note: `late ${peer.direction} peer ${peer.siteName}`,
+        });
       if (info.mode === 'pool') await ctx.run(end.host, cmd.mirrorPoolEnable(end.target, p.name, 'image', end.cluster));
     }),
   );
@@ -32,7 +40,8 @@ async function disableMirroring(ctx: C, end: ClusterEnd, force: boolean, afterIm
       4,
       async (i) => {
         const inf = await rbdInfoIfExists(ctx, end, i.pool, i.name);
-        if (inf?.mirroring && inf.mirroring.state !== 'disabled') await ctx.run(end.host, cmd.mirrorImageDisable(end.target, i.pool, i.name, force));
+        if (inf?.mirroring && inf.mirroring.state !== 'disabled')
+          await ctx.run(end.host, cmd.mirrorImageDisable(end.target, i.pool, i.name, force));
         if (inf && afterImage) await afterImage(i.pool, i.name);
       },
     );
@@ -49,27 +58,43 @@ async function mirroringOff(ctx: C, end: ClusterEnd): Promise<string[]> {
   const infos = await Promise.all(ctx.params.pools.map((p) => poolInfo(ctx, end, p.name)));
   return ctx.params.pools.flatMap((p, k) => {
     const info = infos[k];
-    return info && info.mode === 'disabled' && info.peers.length === 0 ? [] : [`${end.cluster}/${p.name}: mode ${info?.mode ?? '?'}, ${info?.peers.length ?? '?'} peers`];
+    return info && info.mode === 'disabled' && info.peers.length === 0
+      ? []
+      : [`${end.cluster}/${p.name}: mode ${info?.mode ?? '?'}, ${info?.peers.length ?? '?'} peers`];
   });
 }
 
 function imagesPlan(c: Parameters<S['plan']>[0], end: ClusterEnd, build: (pool: string, image: string) => string[][]) {
   const images = facts(c.facts).images;
-  if (!images) return c.params.pools.flatMap((p) => build(p.name, 'IMAGE').map((argv) => ({ host: end.host, argv, placeholder: true, note: `each image of ${p.name}` })));
-  return byDepth(images, 'children-first').flatMap((i) => build(i.pool, i.name).map((argv) => ({ host: end.host, argv })));
+  if (!images)
+    return c.params.pools.flatMap((p) =>
+      build(p.name, 'IMAGE').map((argv) => ({
+        host: end.host,
+        argv,
+        placeholder: true,
+        note: `each image of ${p.name}`,
+      })),
+    );
+  return byDepth(images, 'children-first').flatMap((i) =>
+    build(i.pool, i.name).map((argv) => ({ host: end.host, argv })),
+  );
 }
 
 export const cutSteps: S[] = [
   {
     id: 'stop-destination-rbd-mirror',
     title: 'Stop and disable rbd-mirror on the destination',
-    description: 'First: a running destination rbd-mirror re-registers its tx-only peer on the source right after it is removed, and the source pool then refuses to change mode (rc=16 "mirror peers still registered", seen in the lab).',
+    description:
+      'First: a running destination rbd-mirror re-registers its tx-only peer on the source right after it is removed, and the source pool then refuses to change mode (rc=16 "mirror peers still registered", seen in the lab).',
     phase: 'Cut the link',
     risk: 'change',
     plan: (c) => [{ host: dst(c).host, argv: c.params.mirrorDaemon.stop }],
     verify: async (ctx) => {
       const r = await ctx.run(dst(ctx).host, ctx.params.mirrorDaemon.isRunning, { purpose: 'verify' });
-      return { ok: r.exitCode !== 0 && r.exitCode !== null, evidence: `isRunning exit ${r.exitCode ?? 'none'} (non-zero = stopped)` };
+      return {
+        ok: r.exitCode !== 0 && r.exitCode !== null,
+        evidence: `isRunning exit ${r.exitCode ?? 'none'} (non-zero = stopped)`,
+      };
     },
   },
   {
@@ -77,18 +102,32 @@ export const cutSteps: S[] = [
     title: 'Remove the peers on both sides (including the hidden tx-only peer)',
     phase: 'Cut the link',
     risk: 'change',
-    description: 'The destination rbd-mirror registered a tx-only peer on the source that only `mirror pool info --all` shows; until it is gone, pool disable fails rc=16.',
+    description:
+      'The destination rbd-mirror registered a tx-only peer on the source that only `mirror pool info --all` shows; until it is gone, pool disable fails rc=16.',
     plan: (c) =>
       c.params.pools.flatMap((p) => [
-        { host: dst(c).host, argv: cmd.peerRemove(dst(c).target, p.name, '00000000-0000-0000-0000-000000000000'), placeholder: true, note: `rx-only peer uuid from mirror pool info --all (${p.name})` },
-        { host: src(c).host, argv: cmd.peerRemove(src(c).target, p.name, '00000000-0000-0000-0000-000000000000'), placeholder: true, note: `tx-only peer uuid from mirror pool info --all (${p.name})` },
+        {
+          host: dst(c).host,
+          argv: cmd.peerRemove(dst(c).target, p.name, '00000000-0000-0000-0000-000000000000'),
+          placeholder: true,
+          note: `rx-only peer uuid from mirror pool info --all (${p.name})`,
+        },
+        {
+          host: src(c).host,
+          argv: cmd.peerRemove(src(c).target, p.name, '00000000-0000-0000-0000-000000000000'),
+          placeholder: true,
+          note: `tx-only peer uuid from mirror pool info --all (${p.name})`,
+        },
       ]),
     execute: async (ctx) => {
       const pairs = [dst(ctx), src(ctx)].flatMap((end) => ctx.params.pools.map((p) => ({ end, p })));
       await Promise.all(
         pairs.map(async ({ end, p }) => {
           const info = await poolInfo(ctx, end, p.name, { purpose: 'precondition' });
-          for (const peer of info.peers) await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), { note: `${peer.direction} peer ${peer.siteName}` });
+          for (const peer of info.peers)
+            await ctx.run(end.host, cmd.peerRemove(end.target, p.name, peer.uuid), {
+              note: `${peer.direction} peer ${peer.siteName}`,
+            });
         }),
       );
     },
@@ -97,9 +136,14 @@ export const cutSteps: S[] = [
       const infos = await Promise.all(pairs.map(({ end, p }) => poolInfo(ctx, end, p.name)));
       const bad = pairs.flatMap(({ end, p }, k) => {
         const info = infos[k];
-        return info && info.peers.length > 0 ? [`${end.cluster}/${p.name}: ${info.peers.map((x) => `${x.direction} ${x.siteName}`).join(', ')}`] : [];
+        return info && info.peers.length > 0
+          ? [`${end.cluster}/${p.name}: ${info.peers.map((x) => `${x.direction} ${x.siteName}`).join(', ')}`]
+          : [];
       });
-      return { ok: bad.length === 0, evidence: bad.length ? `peers left: ${bad.join('; ')}` : 'no peers on either side' };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length ? `peers left: ${bad.join('; ')}` : 'no peers on either side',
+      };
     },
   },
   {
@@ -108,14 +152,23 @@ export const cutSteps: S[] = [
     phase: 'Cut the link',
     risk: 'change',
     plan: (c) => [
-      ...c.params.pools.filter((p) => p.mode === 'journal').map((p) => ({ host: dst(c).host, argv: cmd.mirrorPoolEnable(dst(c).target, p.name, 'image', dst(c).cluster), note: 'pool mode -> image mode' })),
+      ...c.params.pools
+        .filter((p) => p.mode === 'journal')
+        .map((p) => ({
+          host: dst(c).host,
+          argv: cmd.mirrorPoolEnable(dst(c).target, p.name, 'image', dst(c).cluster),
+          note: 'pool mode -> image mode',
+        })),
       ...imagesPlan(c, dst(c), (p, i) => [cmd.mirrorImageDisable(dst(c).target, p, i, false)]),
       ...c.params.pools.map((p) => ({ host: dst(c).host, argv: cmd.mirrorPoolDisable(dst(c).target, p.name) })),
     ],
     execute: (ctx) => disableMirroring(ctx, dst(ctx), false),
     verify: async (ctx) => {
       const bad = await mirroringOff(ctx, dst(ctx));
-      return { ok: bad.length === 0, evidence: bad.length ? bad.join('; ') : `mirroring disabled on every pool of ${dst(ctx).cluster}` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length ? bad.join('; ') : `mirroring disabled on every pool of ${dst(ctx).cluster}`,
+      };
     },
   },
   {
@@ -125,15 +178,29 @@ export const cutSteps: S[] = [
     risk: 'destructive',
     description:
       '`mirror image disable --force` turns the demoted source images into plain WRITABLE images (ceph-facts.md 7). Each is renamed to NAME.migrated right away, with image-meta naming the destination fsid: a forgotten client config that still points at the source fails to open the image instead of writing to a stale copy. Renaming is reversible (rbd rename) and keeps the data for a rollback; snapshot+protect would not stop writes to the head, and rbd locks are advisory.',
-    confirm: (c) => ({ expected: c.params.source.cluster, prompt: `Make the source images of ${c.params.source.cluster} plain images and fence them` }),
+    confirm: (c) => ({
+      expected: c.params.source.cluster,
+      prompt: `Make the source images of ${c.params.source.cluster} plain images and fence them`,
+    }),
     plan: (c) => {
       const s = src(c);
       const fsid = facts(c.facts).dstFsid ?? 'DESTINATION-FSID';
       return [
-        ...c.params.pools.filter((p) => p.mode === 'journal').map((p) => ({ host: s.host, argv: cmd.mirrorPoolEnable(s.target, p.name, 'image', s.cluster), note: 'pool mode -> image mode' })),
+        ...c.params.pools
+          .filter((p) => p.mode === 'journal')
+          .map((p) => ({
+            host: s.host,
+            argv: cmd.mirrorPoolEnable(s.target, p.name, 'image', s.cluster),
+            note: 'pool mode -> image mode',
+          })),
         ...imagesPlan(c, s, (p, i) => [
           cmd.mirrorImageDisable(s.target, p, i, true),
-          ...(c.params.fence === 'rename' ? [cmd.rename(s.target, p, i, i + FENCE_SUFFIX), cmd.imageMetaSet(s.target, p, i + FENCE_SUFFIX, FENCE_META_KEY, fsid)] : []),
+          ...(c.params.fence === 'rename'
+            ? [
+                cmd.rename(s.target, p, i, i + FENCE_SUFFIX),
+                cmd.imageMetaSet(s.target, p, i + FENCE_SUFFIX, FENCE_META_KEY, fsid),
+              ]
+            : []),
         ]),
         ...c.params.pools.map((p) => ({ host: s.host, argv: cmd.mirrorPoolDisable(s.target, p.name) })),
       ];
@@ -154,12 +221,20 @@ export const cutSteps: S[] = [
       if (ctx.params.fence === 'rename') {
         const images = facts(ctx.facts).images ?? [];
         await pool(images, 4, async (i) => {
-          const [orig, fenced] = await Promise.all([rbdInfoIfExists(ctx, s, i.pool, i.name), rbdInfoIfExists(ctx, s, i.pool, i.name + FENCE_SUFFIX)]);
+          const [orig, fenced] = await Promise.all([
+            rbdInfoIfExists(ctx, s, i.pool, i.name),
+            rbdInfoIfExists(ctx, s, i.pool, i.name + FENCE_SUFFIX),
+          ]);
           if (orig) bad.push(`${spec(i)} still present under its name`);
           if (!fenced) bad.push(`${spec(i)}${FENCE_SUFFIX} missing`);
         });
       }
-      return { ok: bad.length === 0, evidence: bad.length ? bad.join('; ') : `mirroring off on ${s.cluster}${ctx.params.fence === 'rename' ? `; images fenced as *${FENCE_SUFFIX}` : ''}` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? bad.join('; ')
+          : `mirroring off on ${s.cluster}${ctx.params.fence === 'rename' ? `; images fenced as *${FENCE_SUFFIX}` : ''}`,
+      };
     },
   },
   {
@@ -167,21 +242,37 @@ export const cutSteps: S[] = [
     title: 'Disable journaling where it is still on',
     phase: 'Cut the link',
     risk: 'change',
-    description: 'Pool-mode disable may already have removed the feature; disabling it again fails rc=22 "already disabled", so features are read first (ceph-facts.md 8).',
-    plan: (c) => imagesPlan(c, dst(c), (p, i) => (c.params.pools.find((x) => x.name === p)?.mode === 'journal' ? [cmd.featureDisable(dst(c).target, p, i, 'journaling')] : [])).map((x) => ({ ...x, note: 'only if the feature is still on' })),
+    description:
+      'Pool-mode disable may already have removed the feature; disabling it again fails rc=22 "already disabled", so features are read first (ceph-facts.md 8).',
+    plan: (c) =>
+      imagesPlan(c, dst(c), (p, i) =>
+        c.params.pools.find((x) => x.name === p)?.mode === 'journal'
+          ? [cmd.featureDisable(dst(c).target, p, i, 'journaling')]
+          : [],
+      ).map((x) => ({ ...x, note: 'only if the feature is still on' })),
     execute: async (ctx) => {
       const d = dst(ctx);
       await pool(facts(ctx.facts).images ?? [], 4, async (i) => {
         const inf = await rbdInfo(ctx, d, i.pool, i.name, { purpose: 'precondition' });
-        if (inf.features.includes('journaling')) await ctx.run(d.host, cmd.featureDisable(d.target, i.pool, i.name, 'journaling'));
+        if (inf.features.includes('journaling'))
+          await ctx.run(d.host, cmd.featureDisable(d.target, i.pool, i.name, 'journaling'));
       });
     },
     verify: async (ctx) => {
       const d = dst(ctx);
       const images = facts(ctx.facts).images ?? [];
       const infos = await pool(images, 4, (i) => rbdInfo(ctx, d, i.pool, i.name));
-      const bad = images.filter((_, k) => infos[k]?.features.includes('journaling') || (infos[k]?.mirroring && infos[k]?.mirroring?.state !== 'disabled'));
-      return { ok: bad.length === 0, evidence: bad.length ? `still journaling or mirrored: ${bad.map(spec).join(', ')}` : `${images.length} destination images: no journaling, no mirroring` };
+      const bad = images.filter(
+        (_, k) =>
+          infos[k]?.features.includes('journaling') ||
+          (infos[k]?.mirroring && infos[k]?.mirroring?.state !== 'disabled'),
+      );
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `still journaling or mirrored: ${bad.map(spec).join(', ')}`
+          : `${images.length} destination images: no journaling, no mirroring`,
+      };
     },
   },
 ];

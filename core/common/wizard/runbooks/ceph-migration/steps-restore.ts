@@ -7,7 +7,8 @@ import { controller, facts, type Ctx, type MigrationParams } from './params';
 
 type S = StepDef<MigrationParams>;
 type C = StepContext<MigrationParams>;
-const noCloud = (c: { params: MigrationParams }): string | undefined => (c.params.openstack ? undefined : 'no OpenStack controller in the parameters');
+const noCloud = (c: { params: MigrationParams }): string | undefined =>
+  c.params.openstack ? undefined : 'no OpenStack controller in the parameters';
 
 const valuesOf = (grepOut: string): string[] =>
   grepOut
@@ -31,15 +32,22 @@ async function repointEvidence(ctx: C): Promise<{ ok: boolean; lines: string[] }
       continue;
     }
     for (const conf of confs) {
-      const c = await ctx.run(ctl.host, grepKey(conf, ['fsid', 'mon host', 'mon_host'], chk.sudo), { purpose: 'verify' });
+      const c = await ctx.run(ctl.host, grepKey(conf, ['fsid', 'mon host', 'mon_host'], chk.sudo), {
+        purpose: 'verify',
+      });
       const fsid = c.stdout.split('\n').find((l) => /^\s*fsid\s*=/.test(l));
       const mon = c.stdout.split('\n').find((l) => /^\s*mon[ _]host\s*=/.test(l)) ?? '';
       const ips = [...mon.matchAll(/(\d{1,3}(?:\.\d{1,3}){3})/g)].map((m) => m[1] ?? '');
       const fsidVal = fsid ? valuesOf(fsid)[0] : undefined;
       const fsidOk = fsidVal === undefined || fsidVal === f.dstFsid;
-      const monOk = ips.length > 0 && ips.every((ip) => (f.dstMonIps ?? []).includes(ip)) && !ips.some((ip) => (f.srcMonIps ?? []).includes(ip));
+      const monOk =
+        ips.length > 0 &&
+        ips.every((ip) => (f.dstMonIps ?? []).includes(ip)) &&
+        !ips.some((ip) => (f.srcMonIps ?? []).includes(ip));
       if (!fsidOk || !monOk) ok = false;
-      lines.push(`${chk.service}: ${chk.key} = ${conf} -> fsid ${fsidVal ?? '(not set)'} ${fsidOk ? 'ok' : `!= ${f.dstFsid ?? '?'}`}, mons ${ips.join(' ') || '(none)'} ${monOk ? 'are the destination' : 'NOT the destination'}`);
+      lines.push(
+        `${chk.service}: ${chk.key} = ${conf} -> fsid ${fsidVal ?? '(not set)'} ${fsidOk ? 'ok' : `!= ${f.dstFsid ?? '?'}`}, mons ${ips.join(' ') || '(none)'} ${monOk ? 'are the destination' : 'NOT the destination'}`,
+      );
     }
   }
   return { ok, lines };
@@ -69,7 +77,10 @@ export const repointSteps: S[] = [
     risk: 'change',
     skipIf: noCloud,
     plan: () => [],
-    manual: { instructions: repointInstructions, terminal: (c) => (c.params.openstack ? { host: c.params.openstack.controller } : undefined) },
+    manual: {
+      instructions: repointInstructions,
+      terminal: (c) => (c.params.openstack ? { host: c.params.openstack.controller } : undefined),
+    },
     verify: async (ctx) => {
       const r = await repointEvidence(ctx);
       return { ok: r.ok, evidence: r.lines.join('\n') };
@@ -94,7 +105,10 @@ export const restoreSteps: S[] = [
       const b = f.dstChecksums ?? {};
       const keys = Object.keys(a);
       const diff = keys.filter((k) => a[k] !== b[k]);
-      return Promise.resolve({ ok: keys.length > 0 && diff.length === 0 && keys.length === Object.keys(b).length, evidence: diff.length ? `differ: ${diff.join(', ')}` : `${keys.length} images identical (sha256)` });
+      return Promise.resolve({
+        ok: keys.length > 0 && diff.length === 0 && keys.length === Object.keys(b).length,
+        evidence: diff.length ? `differ: ${diff.join(', ')}` : `${keys.length} images identical (sha256)`,
+      });
     },
   },
   {
@@ -105,13 +119,21 @@ export const restoreSteps: S[] = [
     skipIf: noCloud,
     plan: (c) => {
       const ctl = controller(c);
-      return ctl ? (facts(c.facts).glanceImages ?? []).map((i) => ({ host: ctl.host, argv: oscmd.imageActivate(ctl.role, i.id) })) : [];
+      return ctl
+        ? (facts(c.facts).glanceImages ?? []).map((i) => ({
+            host: ctl.host,
+            argv: oscmd.imageActivate(ctl.role, i.id),
+          }))
+        : [];
     },
     verify: async (ctx) => {
       const cloud = await cloudState(ctx);
       const want = facts(ctx.facts).glanceImages ?? [];
       const bad = want.filter((i) => cloud?.images.find((x) => x.id === i.id)?.status !== 'active');
-      return { ok: bad.length === 0, evidence: bad.length ? `not active: ${bad.map((i) => i.id).join(', ')}` : `${want.length} images active` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length ? `not active: ${bad.map((i) => i.id).join(', ')}` : `${want.length} images active`,
+      };
     },
   },
   {
@@ -122,14 +144,20 @@ export const restoreSteps: S[] = [
     skipIf: noCloud,
     plan: (c) => {
       const ctl = controller(c);
-      return ctl ? (facts(c.facts).attachments ?? []).map((a) => ({ host: ctl.host, argv: oscmd.volumeAttach(ctl.role, a.serverId, a.volumeId) })) : [];
+      return ctl
+        ? (facts(c.facts).attachments ?? []).map((a) => ({
+            host: ctl.host,
+            argv: oscmd.volumeAttach(ctl.role, a.serverId, a.volumeId),
+          }))
+        : [];
     },
     execute: async (ctx) => {
       const ctl = controller(ctx);
       const cloud = await cloudState(ctx, { purpose: 'precondition' });
       if (!ctl || !cloud) return;
       for (const a of facts(ctx.facts).attachments ?? []) {
-        if (!cloud.volumes.find((v) => v.id === a.volumeId)?.attachedServerIds.includes(a.serverId)) await ctx.run(ctl.host, oscmd.volumeAttach(ctl.role, a.serverId, a.volumeId));
+        if (!cloud.volumes.find((v) => v.id === a.volumeId)?.attachedServerIds.includes(a.serverId))
+          await ctx.run(ctl.host, oscmd.volumeAttach(ctl.role, a.serverId, a.volumeId));
       }
     },
     wait: {
@@ -139,7 +167,11 @@ export const restoreSteps: S[] = [
         const cloud = await cloudState(ctx, { purpose: 'poll' });
         const att = facts(ctx.facts).attachments ?? [];
         const n = att.filter((a) => cloud?.volumes.find((v) => v.id === a.volumeId)?.status === 'in-use').length;
-        return { done: n === att.length, progress: { done: n, total: att.length, message: `${n}/${att.length} volumes in-use` }, evidence: '' };
+        return {
+          done: n === att.length,
+          progress: { done: n, total: att.length, message: `${n}/${att.length} volumes in-use` },
+          evidence: '',
+        };
       },
     },
     verify: async (ctx) => {
@@ -149,7 +181,12 @@ export const restoreSteps: S[] = [
         const v = cloud?.volumes.find((x) => x.id === a.volumeId);
         return v?.status !== 'in-use' || !v.attachedServerIds.includes(a.serverId);
       });
-      return { ok: bad.length === 0, evidence: bad.length ? `not in-use on their server: ${bad.map((a) => a.volumeId).join(', ')}` : `${att.length} volumes in-use on their servers` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `not in-use on their server: ${bad.map((a) => a.volumeId).join(', ')}`
+          : `${att.length} volumes in-use on their servers`,
+      };
     },
   },
   {
@@ -160,7 +197,9 @@ export const restoreSteps: S[] = [
     skipIf: noCloud,
     plan: (c) => {
       const ctl = controller(c);
-      const ids = (c.facts['serversToStart'] as string[] | undefined) ?? (facts(c.facts).servers ?? []).filter((s) => s.status === 'ACTIVE').map((s) => s.id);
+      const ids =
+        (c.facts['serversToStart'] as string[] | undefined) ??
+        (facts(c.facts).servers ?? []).filter((s) => s.status === 'ACTIVE').map((s) => s.id);
       return ctl ? ids.map((id) => ({ host: ctl.host, argv: oscmd.serverStart(ctl.role, id) })) : [];
     },
     execute: async (ctx) => {
@@ -168,7 +207,8 @@ export const restoreSteps: S[] = [
       const cloud = await cloudState(ctx, { purpose: 'precondition' });
       if (!ctl || !cloud) return;
       for (const id of (ctx.facts['serversToStart'] as string[] | undefined) ?? []) {
-        if (cloud.servers.find((s) => s.id === id)?.status === 'SHUTOFF') await ctx.run(ctl.host, oscmd.serverStart(ctl.role, id));
+        if (cloud.servers.find((s) => s.id === id)?.status === 'SHUTOFF')
+          await ctx.run(ctl.host, oscmd.serverStart(ctl.role, id));
       }
     },
     wait: {
@@ -178,14 +218,21 @@ export const restoreSteps: S[] = [
         const cloud = await cloudState(ctx, { purpose: 'poll' });
         const want = (ctx.facts['serversToStart'] as string[] | undefined) ?? [];
         const n = want.filter((id) => cloud?.servers.find((s) => s.id === id)?.status === 'ACTIVE').length;
-        return { done: n === want.length, progress: { done: n, total: want.length, message: `${n}/${want.length} servers ACTIVE` }, evidence: '' };
+        return {
+          done: n === want.length,
+          progress: { done: n, total: want.length, message: `${n}/${want.length} servers ACTIVE` },
+          evidence: '',
+        };
       },
     },
     verify: async (ctx) => {
       const cloud = await cloudState(ctx);
       const want = (ctx.facts['serversToStart'] as string[] | undefined) ?? [];
       const bad = want.filter((id) => cloud?.servers.find((s) => s.id === id)?.status !== 'ACTIVE');
-      return { ok: bad.length === 0, evidence: bad.length ? `not ACTIVE: ${bad.join(', ')}` : `${want.length} servers ACTIVE` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length ? `not ACTIVE: ${bad.join(', ')}` : `${want.length} servers ACTIVE`,
+      };
     },
   },
 ];
@@ -198,7 +245,11 @@ export const finishSteps: S[] = [
     risk: 'change',
     skipIf: (c) => (c.params.freeze.method === 'none' ? 'nothing was frozen' : undefined),
     plan: () => [],
-    manual: { instructions: () => 'Undo the API freeze (start the API endpoints / restore the policies). Then mark this step done.' },
-    verify: () => Promise.resolve({ ok: true, evidence: 'the operator restored API access (not observable from here)' }),
+    manual: {
+      instructions: () =>
+        'Undo the API freeze (start the API endpoints / restore the policies). Then mark this step done.',
+    },
+    verify: () =>
+      Promise.resolve({ ok: true, evidence: 'the operator restored API access (not observable from here)' }),
   },
 ];

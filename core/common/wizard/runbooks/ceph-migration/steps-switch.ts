@@ -7,7 +7,8 @@ import { controller, dst, facts, poolsParentsFirst, spec, src, type MigrationPar
 
 type S = StepDef<MigrationParams>;
 type C = StepContext<MigrationParams>;
-const noCloud = (c: { params: MigrationParams }): string | undefined => (c.params.openstack ? undefined : 'no OpenStack controller in the parameters');
+const noCloud = (c: { params: MigrationParams }): string | undefined =>
+  c.params.openstack ? undefined : 'no OpenStack controller in the parameters';
 
 function parseSha(stdout: string): string {
   const m = /^([0-9a-f]{64})\b/.exec(stdout.trim());
@@ -19,8 +20,16 @@ export async function checksums(ctx: C, which: 'source' | 'destination'): Promis
   const end = which === 'source' ? src(ctx) : dst(ctx);
   const images = facts(ctx.facts).images ?? [];
   const sums = await pool(images, 4, async (i) => {
-    const r = await ctx.run(end.host, cmd.checksum(end.target, i.pool, i.name), { purpose: 'verify', timeoutMs: 3_600_000, note: `sha256 of ${spec(i)} on ${end.cluster}` });
-    if (r.exitCode !== 0) throw new StepFailedError(`checksum of ${spec(i)} on ${end.cluster} failed (exit ${r.exitCode ?? 'none'})`, r.stderr.slice(-1000));
+    const r = await ctx.run(end.host, cmd.checksum(end.target, i.pool, i.name), {
+      purpose: 'verify',
+      timeoutMs: 3_600_000,
+      note: `sha256 of ${spec(i)} on ${end.cluster}`,
+    });
+    if (r.exitCode !== 0)
+      throw new StepFailedError(
+        `checksum of ${spec(i)} on ${end.cluster} failed (exit ${r.exitCode ?? 'none'})`,
+        r.stderr.slice(-1000),
+      );
     return parseSha(r.stdout);
   });
   return Object.fromEntries(images.map((i, k) => [spec(i), sums[k] ?? '']));
@@ -33,7 +42,10 @@ async function primaries(ctx: C): Promise<{ bad: string[]; n: number }> {
   const bad: string[] = [];
   await pool(images, 4, async (i) => {
     const [a, b] = await Promise.all([rbdInfo(ctx, s, i.pool, i.name), rbdInfo(ctx, d, i.pool, i.name)]);
-    if (a.mirroring?.primary !== false || b.mirroring?.primary !== true) bad.push(`${spec(i)} (source primary ${String(a.mirroring?.primary)}, destination primary ${String(b.mirroring?.primary)})`);
+    if (a.mirroring?.primary !== false || b.mirroring?.primary !== true)
+      bad.push(
+        `${spec(i)} (source primary ${String(a.mirroring?.primary)}, destination primary ${String(b.mirroring?.primary)})`,
+      );
   });
   return { bad, n: images.length };
 }
@@ -49,7 +61,11 @@ export const switchSteps: S[] = [
     plan: (c) => {
       const ctl = controller(c);
       const servers = facts(c.facts).servers ?? [];
-      return ctl ? servers.filter((s) => s.status === 'ACTIVE').map((s) => ({ host: ctl.host, argv: oscmd.serverStop(ctl.role, s.id), note: s.name ?? s.id })) : [];
+      return ctl
+        ? servers
+            .filter((s) => s.status === 'ACTIVE')
+            .map((s) => ({ host: ctl.host, argv: oscmd.serverStop(ctl.role, s.id), note: s.name ?? s.id }))
+        : [];
     },
     execute: async (ctx) => {
       const ctl = controller(ctx);
@@ -68,15 +84,26 @@ export const switchSteps: S[] = [
       poll: async (ctx) => {
         const cloud = await cloudState(ctx, { purpose: 'poll' });
         const want = (ctx.facts['serversToStart'] as string[] | undefined) ?? [];
-        const off = cloud ? cloud.servers.filter((s) => want.includes(s.id) && s.status === 'SHUTOFF').length : want.length;
-        return { done: off === want.length, progress: { done: off, total: want.length, message: `${off}/${want.length} servers SHUTOFF` }, evidence: '' };
+        const off = cloud
+          ? cloud.servers.filter((s) => want.includes(s.id) && s.status === 'SHUTOFF').length
+          : want.length;
+        return {
+          done: off === want.length,
+          progress: { done: off, total: want.length, message: `${off}/${want.length} servers SHUTOFF` },
+          evidence: '',
+        };
       },
     },
     verify: async (ctx) => {
       const cloud = await cloudState(ctx);
       const scope = new Set((facts(ctx.facts).servers ?? []).map((s) => s.id));
       const running = (cloud?.servers ?? []).filter((s) => scope.has(s.id) && s.status !== 'SHUTOFF');
-      return { ok: running.length === 0, evidence: running.length ? `not SHUTOFF: ${running.map((s) => `${s.id} ${s.status ?? ''}`).join(', ')}` : `${scope.size} servers SHUTOFF` };
+      return {
+        ok: running.length === 0,
+        evidence: running.length
+          ? `not SHUTOFF: ${running.map((s) => `${s.id} ${s.status ?? ''}`).join(', ')}`
+          : `${scope.size} servers SHUTOFF`,
+      };
     },
   },
   {
@@ -87,7 +114,12 @@ export const switchSteps: S[] = [
     skipIf: noCloud,
     plan: (c) => {
       const ctl = controller(c);
-      return ctl ? (facts(c.facts).attachments ?? []).map((a) => ({ host: ctl.host, argv: oscmd.volumeDetach(ctl.role, a.serverId, a.volumeId) })) : [];
+      return ctl
+        ? (facts(c.facts).attachments ?? []).map((a) => ({
+            host: ctl.host,
+            argv: oscmd.volumeDetach(ctl.role, a.serverId, a.volumeId),
+          }))
+        : [];
     },
     execute: async (ctx) => {
       const ctl = controller(ctx);
@@ -95,7 +127,8 @@ export const switchSteps: S[] = [
       if (!ctl || !cloud) return;
       for (const a of facts(ctx.facts).attachments ?? []) {
         const v = cloud.volumes.find((x) => x.id === a.volumeId);
-        if (v?.attachedServerIds.includes(a.serverId)) await ctx.run(ctl.host, oscmd.volumeDetach(ctl.role, a.serverId, a.volumeId));
+        if (v?.attachedServerIds.includes(a.serverId))
+          await ctx.run(ctl.host, oscmd.volumeDetach(ctl.role, a.serverId, a.volumeId));
       }
     },
     wait: {
@@ -105,14 +138,23 @@ export const switchSteps: S[] = [
         const cloud = await cloudState(ctx, { purpose: 'poll' });
         const att = facts(ctx.facts).attachments ?? [];
         const free = att.filter((a) => cloud?.volumes.find((v) => v.id === a.volumeId)?.status === 'available').length;
-        return { done: free === att.length, progress: { done: free, total: att.length, message: `${free}/${att.length} volumes available` }, evidence: '' };
+        return {
+          done: free === att.length,
+          progress: { done: free, total: att.length, message: `${free}/${att.length} volumes available` },
+          evidence: '',
+        };
       },
     },
     verify: async (ctx) => {
       const cloud = await cloudState(ctx);
       const att = facts(ctx.facts).attachments ?? [];
       const still = att.filter((a) => cloud?.volumes.find((v) => v.id === a.volumeId)?.status !== 'available');
-      return { ok: still.length === 0, evidence: still.length ? `still attached: ${still.map((a) => a.volumeId).join(', ')}` : `${att.length} volumes available` };
+      return {
+        ok: still.length === 0,
+        evidence: still.length
+          ? `still attached: ${still.map((a) => a.volumeId).join(', ')}`
+          : `${att.length} volumes available`,
+      };
     },
   },
   {
@@ -123,13 +165,24 @@ export const switchSteps: S[] = [
     skipIf: noCloud,
     plan: (c) => {
       const ctl = controller(c);
-      return ctl ? (facts(c.facts).glanceImages ?? []).map((i) => ({ host: ctl.host, argv: oscmd.imageDeactivate(ctl.role, i.id), note: i.name ?? i.id })) : [];
+      return ctl
+        ? (facts(c.facts).glanceImages ?? []).map((i) => ({
+            host: ctl.host,
+            argv: oscmd.imageDeactivate(ctl.role, i.id),
+            note: i.name ?? i.id,
+          }))
+        : [];
     },
     verify: async (ctx) => {
       const cloud = await cloudState(ctx);
       const want = facts(ctx.facts).glanceImages ?? [];
       const bad = want.filter((i) => cloud?.images.find((x) => x.id === i.id)?.status !== 'deactivated');
-      return { ok: bad.length === 0, evidence: bad.length ? `not deactivated: ${bad.map((i) => i.id).join(', ')}` : `${want.length} images deactivated` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `not deactivated: ${bad.map((i) => i.id).join(', ')}`
+          : `${want.length} images deactivated`,
+      };
     },
   },
   {
@@ -138,14 +191,22 @@ export const switchSteps: S[] = [
     phase: 'Switch-over',
     risk: 'destructive',
     description: 'From here the source is read-only; every image must become primary on the destination.',
-    confirm: (c) => ({ expected: c.params.source.cluster, prompt: `Demote every mirrored image of cluster ${c.params.source.cluster}` }),
+    confirm: (c) => ({
+      expected: c.params.source.cluster,
+      prompt: `Demote every mirrored image of cluster ${c.params.source.cluster}`,
+    }),
     plan: (c) => c.params.pools.map((p) => ({ host: src(c).host, argv: cmd.poolDemote(src(c).target, p.name) })),
     verify: async (ctx) => {
       const s = src(ctx);
       const images = facts(ctx.facts).images ?? [];
       const infos = await pool(images, 4, (i) => rbdInfo(ctx, s, i.pool, i.name));
       const bad = images.filter((_, k) => infos[k]?.mirroring?.primary !== false);
-      return { ok: bad.length === 0, evidence: bad.length ? `still primary: ${bad.map(spec).join(', ')}` : `${images.length} images non-primary on ${s.cluster}` };
+      return {
+        ok: bad.length === 0,
+        evidence: bad.length
+          ? `still primary: ${bad.map(spec).join(', ')}`
+          : `${images.length} images non-primary on ${s.cluster}`,
+      };
     },
   },
   {
@@ -156,7 +217,16 @@ export const switchSteps: S[] = [
     skipIf: (c) => (c.params.checksums ? undefined : 'checksums disabled in the parameters'),
     plan: (c) => {
       const images = facts(c.facts).images;
-      return images ? images.map((i) => ({ host: src(c).host, argv: cmd.checksum(src(c).target, i.pool, i.name) })) : [{ host: src(c).host, argv: cmd.checksum(src(c).target, 'POOL', 'IMAGE'), placeholder: true, note: 'each image' }];
+      return images
+        ? images.map((i) => ({ host: src(c).host, argv: cmd.checksum(src(c).target, i.pool, i.name) }))
+        : [
+            {
+              host: src(c).host,
+              argv: cmd.checksum(src(c).target, 'POOL', 'IMAGE'),
+              placeholder: true,
+              note: 'each image',
+            },
+          ];
     },
     execute: async (ctx) => {
       ctx.setFacts({ srcChecksums: await checksums(ctx, 'source') });
@@ -172,20 +242,37 @@ export const switchSteps: S[] = [
     title: 'Wait until the destination has taken the demotion',
     phase: 'Switch-over',
     risk: 'read',
-    description: 'Promoting before every image shows up+stopped (journal) or up+unknown (snapshot) fails EBUSY partway (ceph-facts.md 6).',
-    plan: (c) => c.params.pools.map((p) => ({ host: dst(c).host, argv: cmd.mirrorPoolStatus(dst(c).target, p.name), note: 'polled' })),
+    description:
+      'Promoting before every image shows up+stopped (journal) or up+unknown (snapshot) fails EBUSY partway (ceph-facts.md 6).',
+    plan: (c) =>
+      c.params.pools.map((p) => ({
+        host: dst(c).host,
+        argv: cmd.mirrorPoolStatus(dst(c).target, p.name),
+        note: 'polled',
+      })),
     execute: () => Promise.resolve(),
     wait: {
       intervalMs: 2000,
       timeoutMs: 600_000,
       poll: async (ctx) => {
         const r = await demotionSeen(ctx);
-        return { done: r.done === r.total, progress: { done: r.done, total: r.total, message: `${r.done}/${r.total} destination images up+stopped/up+unknown` }, evidence: r.waiting.join('\n') };
+        return {
+          done: r.done === r.total,
+          progress: {
+            done: r.done,
+            total: r.total,
+            message: `${r.done}/${r.total} destination images up+stopped/up+unknown`,
+          },
+          evidence: r.waiting.join('\n'),
+        };
       },
     },
     verify: async (ctx) => {
       const r = await demotionSeen(ctx);
-      return { ok: r.done === r.total, evidence: `${r.done}/${r.total} images show the demotion${r.waiting.length ? `; waiting: ${r.waiting.join(', ')}` : ''}` };
+      return {
+        ok: r.done === r.total,
+        evidence: `${r.done}/${r.total} images show the demotion${r.waiting.length ? `; waiting: ${r.waiting.join(', ')}` : ''}`,
+      };
     },
   },
   {
@@ -194,10 +281,19 @@ export const switchSteps: S[] = [
     phase: 'Switch-over',
     risk: 'change',
     retry: { onExitCodes: [16], attempts: 8, delayMs: 5000 },
-    plan: (c) => poolsParentsFirst(c.params, facts(c.facts).images).map((p) => ({ host: dst(c).host, argv: cmd.poolPromote(dst(c).target, p) })),
+    plan: (c) =>
+      poolsParentsFirst(c.params, facts(c.facts).images).map((p) => ({
+        host: dst(c).host,
+        argv: cmd.poolPromote(dst(c).target, p),
+      })),
     verify: async (ctx) => {
       const r = await primaries(ctx);
-      return { ok: r.bad.length === 0, evidence: r.bad.length ? `not primary on the destination only: ${r.bad.join('; ')}` : `${r.n} images primary on ${dst(ctx).cluster} only` };
+      return {
+        ok: r.bad.length === 0,
+        evidence: r.bad.length
+          ? `not primary on the destination only: ${r.bad.join('; ')}`
+          : `${r.n} images primary on ${dst(ctx).cluster} only`,
+      };
     },
   },
 ];
