@@ -45,7 +45,8 @@ cleanup() {
     if [ "$started_default" = 1 ]; then step "lab down ($SWITCHYARD_LAB_DIR)"; bash test/lab/lab.sh down || true; fi
     if [ "$started_migration" = 1 ]; then
       step "lab down ($MIGRATION_LAB_DIR)"
-      SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration bash test/lab/lab.sh down || true
+      SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration \
+        SWITCHYARD_LAB_NO_OPENSTACK=${SWITCHYARD_LAB_NO_OPENSTACK:-0} bash test/lab/lab.sh down || true
     fi
     if [ "$started_dr" = 1 ]; then
       step "lab down ($DR_LAB_DIR)"
@@ -74,7 +75,10 @@ if [ "$started_default" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
 fi
 
 step "lab up ($MIGRATION_LAB_DIR, $MIGRATION_LAB_NET.0/24, migration profile)"
+# Ceph + SSH only: the wizard's OpenStack half (stop, detach, re-point, restore against Nova/Cinder) has not been
+# proven yet, so its test is skipped — visibly, in the summary — until it is (SWITCHYARD_MIGRATION_WITH_CLOUD=1).
 export SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration
+if [ "${SWITCHYARD_MIGRATION_WITH_CLOUD:-0}" != 1 ]; then export SWITCHYARD_LAB_NO_OPENSTACK=1; fi
 if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "migration lab already running"; else
   if bash test/lab/lab.sh up; then started_migration=1; else started_migration=1; fail "lab up (migration profile)"; fi
 fi
