@@ -34,15 +34,18 @@ for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration', 'vi
     }
   }
 }
-const pw = join(dir, 'playwright.json');
-if (existsSync(pw)) {
+for (const name of ['playwright', 'playwright-migration']) {
+  const pw = join(dir, `${name}.json`);
+  if (!existsSync(pw)) {
+    console.log(`no report from ${name}`);
+    failed += 1;
+    continue;
+  }
   const r = JSON.parse(readFileSync(pw, 'utf8'));
   passed += r.stats?.expected ?? 0;
   failed += (r.stats?.unexpected ?? 0) + (r.stats?.flaky ?? 0) + (r.errors?.length ?? 0);
   skipped += r.stats?.skipped ?? 0;
-} else {
-  console.log('no report from playwright');
-  failed += 1;
+  if (r.stats?.skipped) skippedNames.push(`${name}: ${r.stats.skipped} test(s) skipped (see its list output)`);
 }
 if (skippedNames.length) console.log(`skipped:\n  ${skippedNames.join('\n  ')}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
