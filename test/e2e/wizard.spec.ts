@@ -68,7 +68,9 @@ test.afterAll(() => {
   host?.kill('SIGTERM');
 });
 
-test('migration wizard: plan, typed confirmations, progress, succeeded, data equal @migration-lab', async ({ page }) => {
+test('migration wizard: plan, typed confirmations, progress, succeeded, data equal @migration-lab', async ({
+  page,
+}) => {
   test.setTimeout(600_000);
   if (!lab) return;
   const before = Object.fromEntries(IMAGES.map((s) => [s, sha256Of(lab, 'site-a', s)]));
