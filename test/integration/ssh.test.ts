@@ -3,6 +3,7 @@
  * exec, streaming, exit codes and signals, stdin, timeout, abort, output cap, hostile argv, host-key
  * questions and refusals, jump hosts, every auth method, unreachable hosts, pty shells and the audit log.
  */
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -383,7 +384,7 @@ describe('shell command and tunnels', () => {
 
 describe('audit', () => {
   it('records every command with secrets redacted', async () => {
-    const cephx = 'AQBzWxxjAAAAABAAlF0G2ZaBqN9wQkKsC1f6Ew==';
+    const cephx = Buffer.concat([Buffer.from([1, 0]), randomBytes(26)]).toString('base64');
     await pool.run(
       'target',
       ['sh', '-c', `echo key = ${cephx}; echo extra-secret-123; echo "$1" >&2`, 'sh', lab.password],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log';
 import { redactArgv, redactedTail, redactText } from './redact';
 
-const cephx = 'AQBzWxxjAAAAABAAlF0G2ZaBqN9wQkKsC1f6Ew==';
+const cephx = Buffer.concat([Buffer.from([1, 0]), randomBytes(26)]).toString('base64');
 const token = Buffer.from(
   JSON.stringify({ fsid: 'f00', client_id: 'rbd-mirror-peer', key: cephx, mon_host: '[v2:127.10.0.11:3300]' }),
 ).toString('base64');
