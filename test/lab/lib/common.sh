@@ -142,6 +142,7 @@ ensure_packages() {
     exit 1
   fi
   log "installing ${missing[*]}"
+  mkdir -p "$LAB_LOG_DIR"
   local created_policy=0
   # Keep Debian maintainer scripts from starting ceph/sshd services on install.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
