@@ -151,6 +151,8 @@ ensure_packages() {
     created_policy=1
   fi
   local rc=0
+  # A fresh lab has no log directory yet: packages are installed before anything else is built.
+  mkdir -p "$LAB_LOG_DIR"
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends \
     "${missing[@]}" >"$LAB_LOG_DIR/apt.log" 2>&1 || rc=$?
   ((created_policy)) && rm -f /usr/sbin/policy-rc.d
