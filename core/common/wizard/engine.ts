@@ -426,11 +426,7 @@ export class WizardEngine<P> {
     const host = e.host ?? 'a host';
     const inDoubt = phase === 'execute' && (e.purpose === undefined || e.purpose === 'execute');
     const during =
-      phase === 'wait'
-        ? 'while polling'
-        : inDoubt
-          ? `while ${(e.argv ?? []).slice(0, 8).join(' ') || 'a command'} ran`
-          : `during ${phase}`;
+      phase === 'wait' ? 'while polling' : inDoubt ? `while \`${describeArgv(e.argv ?? [])}\` ran` : `during ${phase}`;
     if (o.recoveries >= policy.maxRecoveriesPerStep) {
       st.status = 'unknown';
       return this.stop(
@@ -618,6 +614,14 @@ export class WizardEngine<P> {
     st.lastFailure = { reason, evidence };
     return this.stop('failed', `step ${def.id} failed: ${reason}`, st);
   }
+}
+
+/** An argv short enough for a message: the action is at the end, after the connection options. */
+export function describeArgv(argv: string[], max = 160): string {
+  const line = argv.join(' ');
+  if (line.length <= max) return line || 'a command';
+  const head = argv.slice(0, 2).join(' ');
+  return `${head} … ${line.slice(line.length - (max - head.length - 3))}`;
 }
 
 /** The default execute: every planned command, in order, with secrets wired from and to their slots. */

@@ -233,7 +233,9 @@ describe('wizard engine: a broken connection mid-step', () => {
     const { eng, journal } = await start();
     let st = await eng.run();
     expect(st.status).toBe('waiting-decision');
-    expect(st.lastMessage).toMatch(/broke while set applied ran; reconnected.*not done.*may or may not have been made/);
+    expect(st.lastMessage).toMatch(
+      /broke while `set applied` ran; reconnected.*not done.*may or may not have been made/,
+    );
     expect(st.steps.find((s) => s.id === 'apply')?.status).toBe('waiting-decision');
     expect(sent('set applied')).toBe(0);
     expect(world.keys.has('applied')).toBe(false);
