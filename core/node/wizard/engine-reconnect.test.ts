@@ -16,6 +16,7 @@ import { WizardEngine, type EngineDeps } from '../../common/wizard/engine';
 import { reconstruct, type JournalRecord } from '../../common/wizard/journal';
 import type { StepContext, VerifyResult } from '../../common/wizard/types';
 import { nextDelay, DEFAULT_RECONNECT } from '../../common/wizard/reconnect';
+import { renderMarkdown } from '../../common/wizard/report';
 import { FileJournal, loadRun, newRunId } from './journal-store';
 
 class FakeClock implements Clock {
@@ -216,6 +217,10 @@ describe('wizard engine: a broken connection mid-step', () => {
     // No failure is recorded: a cut connection is not a failed step.
     expect(recs.some((r) => r.type === 'failed')).toBe(false);
     expect(seen.indexOf('run-paused')).toBeLessThan(seen.indexOf('run-resumed'));
+    // The report tells the story in the step's section.
+    const md = renderMarkdown(recs);
+    expect(md).toMatch(/\*\*connection lost\*\*: connection to h2 lost in replay while polling/);
+    expect(md).toMatch(/reconnected after 7 s/);
   });
 
   it('cut after a change took effect: verified after reconnecting and the run goes on, sent once', async () => {
