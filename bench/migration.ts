@@ -13,7 +13,9 @@ import { WizardService } from '../core/node/wizard/service';
 import { rbdBase } from '../core/common/commands/rbd';
 import { cephTargetFromRole } from '../core/common/commands/ceph';
 import {
+  ceph,
   inventoryOf,
+  labSh,
   makeRunner,
   paramsOf,
   POOLS,
@@ -124,6 +126,17 @@ async function blogRun(r: Runner, inv: Inventory, lab: LabJson): Promise<number>
   return ms;
 }
 
+/** Leaves the lab as the bench found it: no rbd-mirror on site-b, no test pools (the 50 images go with them). */
+function cleanup(lab: LabJson): void {
+  labSh(lab, ['fault', 'stop-mirror', 'site-b']);
+  for (const site of ['site-a', 'site-b']) {
+    const have = ceph(lab, site, ['osd', 'pool', 'ls']).split('\n');
+    for (const p of POOLS)
+      if (have.includes(p.name))
+        ceph(lab, site, ['osd', 'pool', 'rm', p.name, p.name, '--yes-i-really-really-mean-it']);
+  }
+}
+
 export async function run(): Promise<void> {
   const lab = readLab();
   if (!lab || lab.profile !== 'migration') {
@@ -154,5 +167,6 @@ export async function run(): Promise<void> {
     }
   } finally {
     await r.close();
+    cleanup(lab);
   }
 }

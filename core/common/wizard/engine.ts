@@ -7,7 +7,7 @@
  */
 import type { Inventory } from '../inventory/schema';
 import type { AbortSignalLike, Clock, CommandRunner } from '../ports';
-import { EtaEstimator } from './eta';
+import { EtaEstimator, formatDuration } from './eta';
 import { StepFailedError, TransportError, WizardInputError, errorMessage } from './errors';
 import {
   reconstruct,
@@ -18,6 +18,7 @@ import {
   type RunStatus,
   type StepState,
 } from './journal';
+import { DEFAULT_RECONNECT, verifyReconnecting, type ReconnectPolicy } from './reconnect';
 import { scrub, type Secret } from './secret';
 import { makeStepContext, type ContextDeps } from './step-context';
 import type { Facts, PlanContext, PlannedCommand, ProgressUpdate, StepContext, StepDef, WizardDef } from './types';
@@ -38,10 +39,12 @@ export interface EngineDeps<P> extends EngineEvents {
   operator?: string;
   /** Typed confirmations supplied up front (CLI `--confirm STEP=NAME`); checked when the step is reached. */
   confirmations?: Record<string, string>;
-  /** Reconnect attempts after a transport error before the run stops (each waits, then verifies). */
-  transportRetries?: number;
-  transportRetryDelayMs?: number;
+  /** After a broken connection: backoff and budget of the reconnect-and-verify loop (defaults: reconnect.ts). */
+  reconnect?: Partial<ReconnectPolicy>;
 }
+
+/** Where in a step a connection broke: decides what is safe to do once it is back. */
+type StepPhase = 'preconditions' | 'execute' | 'wait' | 'verify';
 
 class AbortController2 implements AbortSignalLike {
   aborted = false;
@@ -355,24 +358,160 @@ export class WizardEngine<P> {
       });
       return this.stop('waiting-manual', def.manual.instructions(this.planCtx()), st);
     }
-    try {
-      if (!def.manual) await this.executeStep(def, ctx, pending);
-      if (def.wait) await this.waitStep(def, ctx, pending);
-      const v = await def.verify(ctx);
-      if (v.facts) ctx.setFacts(v.facts);
-      await this.flushFacts(def.id, pending);
-      if (!v.ok) throw new StepFailedError(`verification failed for ${def.id}`, v.evidence);
-      await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence });
-      await this.append({ type: 'step-finished', step: def.id, status: 'done' });
-      st.status = 'done';
-      return undefined;
-    } catch (e) {
-      await this.flushFacts(def.id, pending);
-      return this.onStepError(def, st, ctx, pending, e);
+    return this.driveStep(def, st, ctx, pending);
+  }
+
+  /**
+   * Execute, wait, verify. A broken connection does not fail the step: the run pauses ('reconnecting'),
+   * reconnects with backoff, verifies, and goes on from where it is safe to (see recoverConnection).
+   */
+  private async driveStep(
+    def: StepDef<P>,
+    st: StepState,
+    ctx: StepContext<P>,
+    pending: Facts,
+  ): Promise<RunState | undefined> {
+    let from: 'start' | 'wait' = 'start';
+    for (let recoveries = 0; ; recoveries++) {
+      const where: { phase: StepPhase } = { phase: 'preconditions' };
+      try {
+        if (from === 'start' && !def.manual) await this.executeStep(def, ctx, pending, where);
+        if (def.wait) {
+          where.phase = 'wait';
+          await this.waitStep(def, ctx, pending);
+        }
+        where.phase = 'verify';
+        const v = await def.verify(ctx);
+        if (v.facts) ctx.setFacts(v.facts);
+        await this.flushFacts(def.id, pending);
+        if (!v.ok) throw new StepFailedError(`verification failed for ${def.id}`, v.evidence);
+        await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence });
+        await this.append({ type: 'step-finished', step: def.id, status: 'done' });
+        st.status = 'done';
+        return undefined;
+      } catch (e) {
+        await this.flushFacts(def.id, pending);
+        if (!(e instanceof TransportError) || this.abortCtl.aborted) return this.onStepError(def, st, ctx, pending, e);
+        const next = await this.recoverConnection({ def, st, ctx, pending, error: e, phase: where.phase, recoveries });
+        if (next === 'start' || next === 'wait') {
+          from = next;
+          continue;
+        }
+        return next;
+      }
     }
   }
 
-  private async executeStep(def: StepDef<P>, ctx: StepContext<P>, pending: Facts): Promise<void> {
+  private get reconnectPolicy(): ReconnectPolicy {
+    return { ...DEFAULT_RECONNECT, ...(this.deps.reconnect ?? {}) };
+  }
+
+  /**
+   * The connection broke mid-step. Pause with the reason, reconnect with backoff by running the step's verify
+   * (read-only) until it gets through, then: done → go on; not done → resume polling (a wait), start the step
+   * again (nothing was changed yet: preconditions, or a read-only step), or stop for the operator when a change
+   * was in flight (an intent without a result is unknown: never re-sent blindly).
+   */
+  private async recoverConnection(o: {
+    def: StepDef<P>;
+    st: StepState;
+    ctx: StepContext<P>;
+    pending: Facts;
+    error: TransportError;
+    phase: StepPhase;
+    recoveries: number;
+  }): Promise<RunState | undefined | 'start' | 'wait'> {
+    const { def, st, ctx, pending, error: e, phase } = o;
+    const policy = this.reconnectPolicy;
+    const host = e.host ?? 'a host';
+    const inDoubt = phase === 'execute' && (e.purpose === undefined || e.purpose === 'execute');
+    const during =
+      phase === 'wait' ? 'while polling' : inDoubt ? `while \`${describeArgv(e.argv ?? [])}\` ran` : `during ${phase}`;
+    if (o.recoveries >= policy.maxRecoveriesPerStep) {
+      st.status = 'unknown';
+      return this.stop(
+        'waiting-decision',
+        `step ${def.id}: the connection to ${host} broke ${o.recoveries + 1} times during this step (last ${during}: ${e.message}). Check the network, then resume (the step is verified first), skip it with a reason, or abort.`,
+        st,
+      );
+    }
+    const message = `connection to ${host} lost in ${def.id} ${during}: ${e.message}. Reconnecting with backoff; the step is verified before anything is re-run.`;
+    await this.append({ type: 'run-paused', status: 'reconnecting', step: def.id, message });
+    this.state.status = 'reconnecting';
+    this.state.lastMessage = message;
+    let out;
+    try {
+      out = await verifyReconnecting({
+        verify: () => def.verify(ctx),
+        clock: this.deps.clock,
+        signal: this.abortCtl,
+        policy,
+        waitFirst: true,
+        onAttemptFailed: (n, delay, err) =>
+          this.deps.onProgress?.(def.id, {
+            done: 0,
+            total: 0,
+            message: `reconnecting to ${err.host ?? host}: attempt ${n} failed (${err.message}); next in ${formatDuration(delay)}`,
+            etaMs: null,
+          }),
+      });
+    } catch (err) {
+      return this.onStepError(def, st, ctx, pending, err);
+    }
+    if (out.kind !== 'verified') {
+      st.status = 'unknown';
+      st.rerunAllowed = false;
+      const why =
+        out.kind === 'gave-up'
+          ? `the connection to ${host} did not come back within ${formatDuration(out.ms)} (${out.attempts} attempts; last: ${out.lastError})`
+          : `the verification could not run after reconnecting: ${out.message}`;
+      return this.stop(
+        'waiting-decision',
+        `step ${def.id}: ${why}. Its state is unknown: resume once the host answers (the step is verified first), skip it with a reason, or abort.`,
+        st,
+      );
+    }
+    const v = out.v;
+    if (v.facts) ctx.setFacts(v.facts);
+    await this.flushFacts(def.id, pending);
+    await this.append({
+      type: 'run-resumed',
+      reason: `reconnected after ${formatDuration(out.ms)} (${out.attempts} verification attempt${out.attempts === 1 ? '' : 's'}); ${def.id} ${v.ok ? 'verified done' : 'not done yet'}: ${v.evidence}`,
+    });
+    this.state.status = 'running';
+    if (v.ok) {
+      await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence, afterReconnect: true });
+      await this.append({ type: 'step-finished', step: def.id, status: 'done' });
+      st.status = 'done';
+      return undefined;
+    }
+    // A wait's execute had finished (every command answered): only the read-only polling was cut short.
+    if (phase === 'wait') return 'wait';
+    // Nothing was sent that changes anything: starting the step again is what a first run would do.
+    if (phase === 'preconditions' || def.risk === 'read') return 'start';
+    if (phase === 'verify')
+      return this.onStepError(
+        def,
+        st,
+        ctx,
+        pending,
+        new StepFailedError(`verification failed for ${def.id}`, v.evidence),
+      );
+    st.status = 'unknown';
+    st.rerunAllowed = false;
+    return this.stop(
+      'waiting-decision',
+      `step ${def.id}: the connection to ${host} broke ${during}; reconnected, and the verification says the step is not done (${v.evidence}). The change may or may not have been made: re-run the step, skip it with a reason, or abort.`,
+      st,
+    );
+  }
+
+  private async executeStep(
+    def: StepDef<P>,
+    ctx: StepContext<P>,
+    pending: Facts,
+    where: { phase: StepPhase },
+  ): Promise<void> {
     const commands = def.plan(this.planCtx());
     await this.append({ type: 'step-planned', step: def.id, phase: def.phase, risk: def.risk, commands });
     if (def.preconditions) {
@@ -388,6 +527,7 @@ export class WizardEngine<P> {
         );
       }
     }
+    where.phase = 'execute';
     if (def.execute) {
       await def.execute(ctx);
     } else {
@@ -424,24 +564,33 @@ export class WizardEngine<P> {
     await this.flushFacts(def.id, pending);
   }
 
+  /** Verification after a crash: reconnects with backoff when the host is not reachable yet. */
   private async safeVerify(
     def: StepDef<P>,
     ctx: StepContext<P>,
     pending: Facts,
   ): Promise<{ ok: boolean; evidence: string }> {
-    const transportRetries = this.deps.transportRetries ?? 3;
-    for (let i = 0; ; i++) {
-      try {
-        const v = await def.verify(ctx);
-        if (v.facts) ctx.setFacts(v.facts);
-        await this.flushFacts(def.id, pending);
-        return v;
-      } catch (e) {
-        if (!(e instanceof TransportError) || i >= transportRetries)
-          return { ok: false, evidence: `verification could not run: ${errorMessage(e)}` };
-        await this.deps.clock.sleep(this.deps.transportRetryDelayMs ?? 5000, this.abortCtl);
-      }
+    const out = await verifyReconnecting({
+      verify: () => def.verify(ctx),
+      clock: this.deps.clock,
+      signal: this.abortCtl,
+      policy: this.reconnectPolicy,
+      waitFirst: false,
+      onAttemptFailed: (n, delay, err) =>
+        this.deps.onProgress?.(def.id, {
+          done: 0,
+          total: 0,
+          message: `verifying ${def.id}: ${err.message}; attempt ${n + 1} in ${formatDuration(delay)}`,
+          etaMs: null,
+        }),
+    }).catch((e: unknown) => ({ kind: 'error' as const, message: errorMessage(e) }));
+    if (out.kind === 'verified') {
+      if (out.v.facts) ctx.setFacts(out.v.facts);
+      await this.flushFacts(def.id, pending);
+      return out.v;
     }
+    const why = out.kind === 'gave-up' ? `${out.lastError} (${out.attempts} attempts)` : out.message;
+    return { ok: false, evidence: `verification could not run: ${why}` };
   }
 
   private async onStepError(
@@ -457,29 +606,6 @@ export class WizardEngine<P> {
       await this.finish('aborted');
       return this.snapshot;
     }
-    if (e instanceof TransportError) {
-      // The command may or may not have run: reconnect (the runner does it on the next call) and verify.
-      await this.append({
-        type: 'failed',
-        step: def.id,
-        reason: `connection problem: ${e.message}`,
-        evidence: e.evidence,
-      });
-      const v = await this.safeVerify(def, ctx, pending);
-      if (v.ok) {
-        await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence, afterCrash: true });
-        await this.append({ type: 'step-finished', step: def.id, status: 'done' });
-        st.status = 'done';
-        return undefined;
-      }
-      st.status = 'unknown';
-      st.rerunAllowed = false;
-      return this.stop(
-        'waiting-decision',
-        `step ${def.id}: connection lost mid-step and the state is not as expected (${v.evidence}). Re-run, skip with a reason, or abort.`,
-        st,
-      );
-    }
     const reason = errorMessage(e);
     const evidence = e instanceof StepFailedError ? e.evidence : '';
     await this.append({ type: 'failed', step: def.id, reason, evidence });
@@ -488,6 +614,14 @@ export class WizardEngine<P> {
     st.lastFailure = { reason, evidence };
     return this.stop('failed', `step ${def.id} failed: ${reason}`, st);
   }
+}
+
+/** An argv short enough for a message: the action is at the end, after the connection options. */
+export function describeArgv(argv: string[], max = 160): string {
+  const line = argv.join(' ');
+  if (line.length <= max) return line || 'a command';
+  const head = argv.slice(0, 2).join(' ');
+  return `${head} … ${line.slice(line.length - (max - head.length - 3))}`;
 }
 
 /** The default execute: every planned command, in order, with secrets wired from and to their slots. */

@@ -22,9 +22,22 @@ export class CommandFailedError extends StepFailedError {
 
 /** The connection broke or the command timed out: whether it ran is unknown, so verify before anything else. */
 export class TransportError extends StepFailedError {
-  constructor(message: string, evidence = '', options?: { cause?: unknown }) {
+  /** The host whose connection broke (when known). */
+  readonly host?: string;
+  /** The purpose of the command that broke: only an 'execute' command leaves a change in doubt. */
+  readonly purpose?: string;
+  /** The argv that was in flight (shown to the operator when the change is in doubt). */
+  readonly argv?: string[];
+  constructor(
+    message: string,
+    evidence = '',
+    options?: { cause?: unknown; host?: string; purpose?: string; argv?: string[] },
+  ) {
     super(message, evidence, options);
     this.name = 'TransportError';
+    if (options?.host !== undefined) this.host = options.host;
+    if (options?.purpose !== undefined) this.purpose = options.purpose;
+    if (options?.argv !== undefined) this.argv = options.argv;
   }
 }
 

@@ -54,7 +54,15 @@ export type JournalRecord = Base &
       }
     | { type: 'progress'; step: string; done: number; total: number; message: string; etaMs: number | null }
     | { type: 'facts'; step: string; facts: Facts }
-    | { type: 'verified'; step: string; ok: boolean; evidence: string; afterCrash?: boolean }
+    | {
+        type: 'verified';
+        step: string;
+        ok: boolean;
+        evidence: string;
+        afterCrash?: boolean;
+        /** Verified after the connection broke mid-step and came back (the run did not stop). */
+        afterReconnect?: boolean;
+      }
     | { type: 'failed'; step: string; reason: string; evidence: string }
     | { type: 'step-finished'; step: string; status: 'done' | 'skipped'; reason?: string }
     | {
@@ -85,6 +93,8 @@ export type RunStatus =
   | 'waiting-confirmation'
   | 'waiting-manual'
   | 'waiting-decision'
+  /** A connection broke mid-step: the engine is reconnecting with backoff, then verifies before going on. */
+  | 'reconnecting'
   | 'succeeded'
   | 'aborted'
   /** The process died while the run was running (no run-paused / run-finished record). */
@@ -216,7 +226,8 @@ export function reconstruct(records: JournalRecord[]): RunState {
       st.openIntent = intent;
     }
   }
-  if (state.status === 'running') state.status = 'interrupted';
+  // A journal ending while running (or while reconnecting) means the process died: nobody drives the run now.
+  if (state.status === 'running' || state.status === 'reconnecting') state.status = 'interrupted';
   // A step that was running when the process died, with all its commands answered, is also unknown: its
   // verification never ran.
   if (state.status === 'interrupted') {

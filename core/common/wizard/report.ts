@@ -127,15 +127,25 @@ export function renderMarkdown(records: JournalRecord[]): string {
   for (const s of first.steps) {
     const st = state.steps.find((x) => x.id === s.id);
     L.push(`### ${s.phase} / ${s.title} (\`${s.id}\`, ${s.risk}) — ${st?.status ?? 'pending'}`, '');
+    let reconnecting = false;
     for (const r of records) {
+      if (r.type === 'run-resumed' && reconnecting) {
+        L.push(`- ${r.ts} ${r.reason}`);
+        reconnecting = false;
+      }
       if (!('step' in r) || r.step !== s.id) continue;
-      if (r.type === 'precondition-result') {
+      if (r.type === 'run-paused' && r.status === 'reconnecting') {
+        L.push(`- ${r.ts} **connection lost**: ${r.message}`);
+        reconnecting = true;
+      } else if (r.type === 'precondition-result') {
         for (const c of r.checks)
           L.push(
             `- precondition ${c.ok ? 'OK' : c.severity === 'warning' ? 'WARNING' : 'FAILED'}: ${c.name} — ${c.evidence}`,
           );
       } else if (r.type === 'verified') {
-        L.push(`- verified ${r.ok ? 'OK' : 'NOT OK'}${r.afterCrash ? ' (after an interruption)' : ''}: ${r.evidence}`);
+        L.push(
+          `- verified ${r.ok ? 'OK' : 'NOT OK'}${r.afterCrash ? ' (after an interruption)' : ''}${r.afterReconnect ? ' (after reconnecting)' : ''}: ${r.evidence}`,
+        );
       } else if (r.type === 'failed') {
         L.push(`- **failed**: ${r.reason}`);
         if (r.evidence) L.push('', fence(r.evidence, 2000), '');

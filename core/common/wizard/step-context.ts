@@ -116,7 +116,12 @@ export function makeStepContext<P>(
         error: errorMessage(e),
       });
       if (deps.signal.aborted) throw e;
-      throw new TransportError(`could not run on ${host}: ${errorMessage(e)}`, errorMessage(e), { cause: e });
+      throw new TransportError(`could not run on ${host}: ${errorMessage(e)}`, errorMessage(e), {
+        cause: e,
+        host,
+        purpose: opts.purpose ?? 'execute',
+        argv,
+      });
     }
     const out = cap(opts.secretOutput ? `${REDACTED} (${res.stdout.length} bytes)` : scrub(res.stdout));
     const err = cap(scrub(res.stderr));
@@ -147,7 +152,11 @@ export function makeStepContext<P>(
     for (let attempt = 1; ; attempt++) {
       const res = await runOnce(host, argv, options, attempt);
       if (res.timedOut)
-        throw new TransportError(`timed out on ${host}: ${argv.slice(0, 6).join(' ')}`, res.stderr.slice(-2000));
+        throw new TransportError(`timed out on ${host}: ${argv.slice(0, 6).join(' ')}`, res.stderr.slice(-2000), {
+          host,
+          purpose,
+          argv,
+        });
       if (res.exitCode !== null && ok.has(res.exitCode)) return res;
       if (purpose !== 'execute') return res;
       const retryable = retry && res.exitCode !== null && retry.onExitCodes.includes(res.exitCode);

@@ -37,6 +37,12 @@ beforeAll(async () => {
         const session = accept();
         session.on('exec', (acceptExec, _reject, info) => {
           const stream = acceptExec();
+          if (info.command.includes('drop-connection')) {
+            // The server side dies mid-command (sshd killed): no exit status ever arrives.
+            stream.write('partial output\n');
+            setTimeout(() => client.end(), 25);
+            return;
+          }
           active++;
           maxActive = Math.max(maxActive, active);
           started.push(info.command);
@@ -133,6 +139,20 @@ describe('SshPool mechanics', () => {
     const t0 = Date.now();
     await expect(p.run('dead', ['true'], { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'unreachable' });
     expect(Date.now() - t0).toBeGreaterThan(200);
+    p.close();
+  });
+
+  it('a connection that dies mid-command is a connection error, not "exit none"; the next run reconnects', async () => {
+    const { p } = pool(true);
+    expect((await p.run('h', ['true'])).exitCode).toBe(0);
+    const before = connections;
+    await expect(p.run('h', ['drop-connection'])).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining('lost while the command ran'),
+    });
+    const again = await p.run('h', ['job', 'after']);
+    expect(again.exitCode).toBe(0);
+    expect(connections - before).toBe(1);
     p.close();
   });
 

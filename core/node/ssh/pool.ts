@@ -98,6 +98,16 @@ export class SshPool implements CommandRunner {
           ...(options.onStderr ? { onStderr: options.onStderr } : {}),
         });
       });
+      if (outcome.exitCode === null && outcome.signal === null && !outcome.timedOut) {
+        // sshd always reports an exit status or signal for a command it ran to the end; a channel closed without
+        // either means the connection died under it (ssh2 closes every channel of a dead connection). Whether
+        // the command completed on the host is unknown: say so as a connection error, never as "exit none".
+        throw new ApiErrorException(
+          'unreachable',
+          `connection to ${hostId} lost while the command ran (no exit status): it may or may not have completed`,
+          { detail: { stdoutBytes: outcome.stdout.length, stderrBytes: outcome.stderr.length } },
+        );
+      }
       const result: ExecResult = { hostId, argv, ...outcome, durationMs: Date.now() - startedMs };
       await this.audit({
         hostId,

@@ -10,6 +10,7 @@ import { WizardEngine, type EngineDeps, type EngineEvents } from '../../common/w
 import { WizardInputError } from '../../common/wizard/errors';
 import { reconstruct, type JournalRecord, type NewRecord, type RunState } from '../../common/wizard/journal';
 import { renderHtml, renderMarkdown, computeTimings, type RunTimings } from '../../common/wizard/report';
+import type { ReconnectPolicy } from '../../common/wizard/reconnect';
 import { findWizard, wizards } from '../../common/wizard/runbooks/index';
 import { makeStepContext } from '../../common/wizard/step-context';
 import type { Facts, WizardDef } from '../../common/wizard/types';
@@ -53,6 +54,8 @@ export interface WizardServiceOptions extends EngineEvents {
   inventory(): Promise<Inventory>;
   clock?: Clock;
   operator?: string;
+  /** Backoff and budget after a broken connection (defaults in core/common/wizard/reconnect.ts). */
+  reconnect?: Partial<ReconnectPolicy>;
 }
 
 export interface StartOptions {
@@ -138,6 +141,7 @@ export class WizardService {
       journal,
       operator: this.o.operator ?? 'operator',
       ...(confirmations ? { confirmations } : {}),
+      ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
       onRecord: (r) => {
         this.o.onRecord?.(r);
         this.o.runEvents?.record?.(journal.runId, r);
@@ -225,7 +229,15 @@ export class WizardService {
 
   detail(runId: string): RunDetail {
     const records = loadRun(this.dir, runId);
-    return { state: reconstruct(records), records, timings: computeTimings(records) };
+    const state = reconstruct(records);
+    // The journal alone cannot tell a run being driven from one whose process died: a live engine can.
+    const l = this.live.get(runId);
+    if (l?.driving) {
+      const live = l.engine.snapshot;
+      state.status = live.status;
+      if (live.lastMessage !== undefined) state.lastMessage = live.lastMessage;
+    }
+    return { state, records, timings: computeTimings(records) };
   }
 
   report(runId: string, format: 'markdown' | 'html'): string {
