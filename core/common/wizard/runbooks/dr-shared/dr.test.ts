@@ -81,7 +81,7 @@ describe('DR wizards are registered and their plans are exact', () => {
       expect(findWizard(id)?.id).toBe(id);
   });
 
-  it('planned failover: pool-level for whole pools, image-level for the rest, Cinder volumes left to failover-host', () => {
+  it('planned failover: pool-level for whole pools, image-level for the rest, Cinder volumes demoted first and promoted by failover-host', () => {
     const params = plannedFailoverWizard.params.parse({
       primary: { cluster: 'site-a' },
       secondary: { cluster: 'site-b' },
@@ -95,7 +95,10 @@ describe('DR wizards are registered and their plans are exact', () => {
     expect(argvOf(plan, 'demote')).toEqual([
       'mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror pool demote vms',
       'mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image demote images/dr-snap-p1',
+      // Demoted here so the driver's non-forced promote cannot race its own demote (openstack-facts.md 7).
+      `mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image demote volumes/volume-${VOL}`,
     ]);
+    expect(argvOf(plan, 'wait-demotion-propagated')).toHaveLength(3);
     expect(
       argvOf(plan, 'promote').every((a) => a.startsWith('mon-b: ') && / promote (vms|images\/dr-snap-p1)$/.test(a)),
     ).toBe(true);
