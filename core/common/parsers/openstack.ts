@@ -37,6 +37,8 @@ export interface GlanceStoreInfo {
   isDefault: boolean;
   type: string | null;
   pool: string | null;
+  /** File stores: where Glance writes `<data_dir>/<image id>` on its host (stores/detail, admin only). */
+  dataDir: string | null;
 }
 export interface CinderVolume {
   id: string;
@@ -157,6 +159,7 @@ function toStore(raw: Obj): GlanceStoreInfo | null {
     isDefault: d === true || d === 'true',
     type: str(raw, 'type'),
     pool: str(props, 'pool'),
+    dataDir: str(props, 'data_dir'),
   };
 }
 
