@@ -30,7 +30,8 @@ function sshKey(passphrase = ''): { priv: string; fp: string } {
   return { priv: readFileSync(base, 'utf8'), fp };
 }
 
-describe('Vault', () => {
+// Each test derives several scrypt keys (N=2^17, ~0.5 s each on a quiet core): a loaded machine needs minutes.
+describe('Vault', { timeout: 120_000 }, () => {
   it('round-trips secrets through the file, mode 0600', async () => {
     const path = freshPath();
     const v = new Vault({ path });
