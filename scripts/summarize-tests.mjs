@@ -9,7 +9,7 @@ let passed = 0;
 let failed = Number(extraFailures);
 let skipped = 0;
 const skippedNames = [];
-for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration', 'vitest-dr']) {
+for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration-resilience', 'vitest-migration', 'vitest-dr']) {
   const file = join(dir, `${name}.json`);
   if (!existsSync(file)) {
     console.log(`no report from ${name}`);
@@ -34,7 +34,7 @@ for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration', 'vi
     }
   }
 }
-for (const name of ['playwright', 'playwright-migration']) {
+for (const name of ['playwright', 'playwright-migration', 'playwright-dr']) {
   const pw = join(dir, `${name}.json`);
   if (!existsSync(pw)) {
     console.log(`no report from ${name}`);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `npm test`: everything, from a fresh Debian machine. Installs what is missing, brings the lab up when it is not
-# running, runs unit, integration and browser suites against it, then the migration suite against a second lab in
-# the `migration` profile; tears down labs it started (unless SWITCHYARD_KEEP_LAB=1) and ends with one line
-# "N passed, N failed, N skipped".
+# `npm test`: everything, from a fresh Debian machine. Installs what is missing, then runs three labs one after the
+# other (each brought up unless already running, torn down when this run started it, unless SWITCHYARD_KEEP_LAB=1):
+#   default profile with OpenStack   -> integration + browser suites
+#   migration profile with OpenStack -> cut-SSH suite, the migration wizard (Ceph and cloud), its browser journey
+#   default profile with OpenStack   -> the DR suite (fails the seeded cloud over and back) and its browser journey
+# and ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -46,11 +48,11 @@ cleanup() {
     if [ "$started_migration" = 1 ]; then
       step "lab down ($MIGRATION_LAB_DIR)"
       SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration \
-        SWITCHYARD_LAB_NO_OPENSTACK=${SWITCHYARD_LAB_NO_OPENSTACK:-0} bash test/lab/lab.sh down || true
+        SWITCHYARD_LAB_NO_OPENSTACK=0 bash test/lab/lab.sh down || true
     fi
     if [ "$started_dr" = 1 ]; then
       step "lab down ($DR_LAB_DIR)"
-      SWITCHYARD_LAB_DIR=$DR_LAB_DIR SWITCHYARD_LAB_NET=$DR_LAB_NET SWITCHYARD_LAB_NO_OPENSTACK=1 bash test/lab/lab.sh down || true
+      SWITCHYARD_LAB_DIR=$DR_LAB_DIR SWITCHYARD_LAB_NET=$DR_LAB_NET SWITCHYARD_LAB_NO_OPENSTACK=0 bash test/lab/lab.sh down || true
     fi
   fi
 }
@@ -62,12 +64,13 @@ if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "lab already running";
 fi
 
 step "integration tests (default lab)"
-npx vitest run --project integration --exclude test/integration/migration.test.ts --exclude test/integration/dr.test.ts \
+npx vitest run --project integration --exclude test/integration/migration.test.ts \
+  --exclude test/integration/migration-resilience.test.ts --exclude test/integration/dr.test.ts \
   --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-integration.json"
 
 step "browser tests (playwright + Debian chromium)"
-# wizard.spec.ts needs the migration-profile lab: it runs in that phase below.
-PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/reports/playwright.json" npx playwright test --grep-invert @migration-lab --reporter=list,json
+# wizard.spec.ts and dr.spec.ts need the migration-profile and DR labs: they run in those phases below.
+PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/reports/playwright.json" npx playwright test --grep-invert "@migration-lab|@dr-lab" --reporter=list,json
 
 if [ "$started_default" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
   step "lab down ($SWITCHYARD_LAB_DIR): make room for the migration lab"
@@ -75,16 +78,19 @@ if [ "$started_default" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
   started_default=0
 fi
 
-step "lab up ($MIGRATION_LAB_DIR, $MIGRATION_LAB_NET.0/24, migration profile)"
-# Ceph + SSH only: the wizard's OpenStack half (stop, detach, re-point, restore against Nova/Cinder) has not been
-# proven yet, so its test is skipped — visibly, in the summary — until it is (SWITCHYARD_MIGRATION_WITH_CLOUD=1).
+step "lab up ($MIGRATION_LAB_DIR, $MIGRATION_LAB_NET.0/24, migration profile, with OpenStack)"
+# The blog's starting point with its cloud: the wizard migrates Ceph and OpenStack (stop, detach, re-point, restore).
+# SWITCHYARD_MIGRATION_WITH_CLOUD=0 runs the Ceph half only (the cloud test then skips, visibly, in the summary).
 export SWITCHYARD_LAB_DIR=$MIGRATION_LAB_DIR SWITCHYARD_LAB_NET=$MIGRATION_LAB_NET SWITCHYARD_LAB_PROFILE=migration
-if [ "${SWITCHYARD_MIGRATION_WITH_CLOUD:-0}" != 1 ]; then export SWITCHYARD_LAB_NO_OPENSTACK=1; fi
+if [ "${SWITCHYARD_MIGRATION_WITH_CLOUD:-1}" != 1 ]; then export SWITCHYARD_LAB_NO_OPENSTACK=1; else export SWITCHYARD_LAB_NO_OPENSTACK=0; fi
 if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "migration lab already running"; else
   if bash test/lab/lab.sh up; then started_migration=1; else started_migration=1; fail "lab up (migration profile)"; fi
 fi
 
 step "integration tests (migration lab)"
+# The cut-SSH suite first: it uses pools of its own and leaves the seeded cloud untouched.
+npx vitest run --project integration test/integration/migration-resilience.test.ts \
+  --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-migration-resilience.json"
 npx vitest run --project integration test/integration/migration.test.ts \
   --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-migration.json"
 
@@ -97,8 +103,9 @@ if [ "$started_migration" = 1 ] && [ "${SWITCHYARD_KEEP_LAB:-0}" != 1 ]; then
   started_migration=0
 fi
 
-step "lab up ($DR_LAB_DIR, $DR_LAB_NET.0/24, default profile, Ceph + SSH only)"
-export SWITCHYARD_LAB_DIR=$DR_LAB_DIR SWITCHYARD_LAB_NET=$DR_LAB_NET SWITCHYARD_LAB_PROFILE=default SWITCHYARD_LAB_NO_OPENSTACK=1
+step "lab up ($DR_LAB_DIR, $DR_LAB_NET.0/24, default profile, with OpenStack)"
+# Its own seeded cloud: the DR suite fails the workload over to site-b and back (Cinder failover-host both ways).
+export SWITCHYARD_LAB_DIR=$DR_LAB_DIR SWITCHYARD_LAB_NET=$DR_LAB_NET SWITCHYARD_LAB_PROFILE=default SWITCHYARD_LAB_NO_OPENSTACK=0
 if bash test/lab/lab.sh status >/dev/null 2>&1; then echo "DR lab already running"; else
   if bash test/lab/lab.sh up; then started_dr=1; else started_dr=1; fail "lab up (DR lab)"; fi
 fi
@@ -106,6 +113,9 @@ fi
 step "integration tests (DR lab)"
 npx vitest run --project integration test/integration/dr.test.ts \
   --reporter=default --reporter=json --outputFile.json="$RESULTS/reports/vitest-dr.json"
+
+step "browser test of the unplanned failover (DR lab)"
+PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/reports/playwright-dr.json" npx playwright test test/e2e/dr.spec.ts --reporter=list,json
 
 step "summary"
 echo "wall time: $(( $(date +%s) - T0 )) s"
