@@ -74,7 +74,7 @@ function poolDoc(names: string[], ids: string[], entry: Record<string, unknown>,
   });
 }
 
-function synthetic(n: number): { texts: Record<string, string>; os: OpenstackObservation } {
+export function synthetic(n: number): { texts: Record<string, string>; os: OpenstackObservation } {
   const t = templates();
   const split = { images: Math.round(n * 0.1), volumes: Math.round(n * 0.5) };
   const counts: Record<string, number> = {
@@ -155,7 +155,7 @@ function synthetic(n: number): { texts: Record<string, string>; os: OpenstackObs
   };
 }
 
-async function syntheticBench(n: number): Promise<void> {
+export async function syntheticBench(n: number): Promise<void> {
   const { texts, os } = synthetic(n);
   const bytes = Object.values(texts).reduce((a, s) => a + s.length, 0);
   global.gc?.();

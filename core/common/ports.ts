@@ -21,6 +21,8 @@ export interface ExecOptions {
   stdin?: string;
   /** Values to redact from the audit log if they ever appear in output. */
   redact?: string[];
+  /** stdout carries a secret (a Keystone token): the audit log records its size only, never its text. */
+  secretStdout?: boolean;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
 }

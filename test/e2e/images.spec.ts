@@ -1,7 +1,8 @@
 /**
  * The Images view through the real renderer and the real local host, against the real lab with OpenStack
  * (SWITCHYARD_LAB_DIR): the image × store matrix, a copy to dcn0 started from the view (the images-copy wizard,
- * all_stores_must_succeed chosen explicitly), its progress bar while Glance copies, and the cell turning present
+ * all_stores_must_succeed chosen explicitly), its progress bar with a real percentage while Glance copies (measured
+ * in site-b's pool; checked against `rbd du` run independently), and the cell turning present
  * once Glance lists the store and the cluster holds the object. Uses one image it creates and deletes.
  */
 import { expect, test } from '@playwright/test';
@@ -93,6 +94,11 @@ test.beforeAll(async () => {
   });
 });
 
+const l0 = (): TopologyLab => {
+  if (!lab) throw new Error('lab not opened');
+  return lab;
+};
+
 test.afterAll(async () => {
   test.setTimeout(300_000);
   host?.kill('SIGTERM');
@@ -127,12 +133,37 @@ test('image matrix: copy to dcn0 from the view, progress bar per store, then pre
 
   const bar = row.locator('[data-store="dcn0"] [data-testid="copy-progress"]');
   await expect(bar).toBeVisible({ timeout: 30_000 });
-  // "starting" until Glance reports the store in os_glance_importing_to_stores, then "copying" / the task's percent.
-  // (The lab's single glance-api process often does not answer while it copies: the bar then stays "starting".)
-  await expect(bar).toContainText(/starting|copying|%/);
-  await page.waitForTimeout(3000);
-  await expect(bar).toBeVisible();
+  // Real progress: the view measures the RBD object Glance writes in site-b/images (rbd du), not Glance's task
+  // message (rewritten every 300 s at most). Wait for a percent between 1 and 98 while it writes…
+  const pct = async (): Promise<number> => Number((await bar.getAttribute('data-percent')) || -1);
+  await expect.poll(pct, { timeout: 300_000, intervals: [500] }).toBeGreaterThan(0);
+  const first = await pct();
+  expect(first, 'first measured percent already at the end: the image is too small to see a copy').toBeLessThan(95);
+  await expect(bar).toHaveAttribute('data-phase', 'writing');
+  await expect(bar).toContainText(/\d+% · \d+ MiB \/ 512 MiB/);
+  await expect(bar).toHaveAttribute('title', new RegExp(`measured in site-b/images/${imageId} \\(rbd du\\)`));
   await page.screenshot({ path: join(shots, 'images-copy-in-progress.png'), fullPage: true });
+  // …independently, the object in site-b holds at least what the bar showed…
+  const b = l0().lab.clusters.find((c) => c.name === 'site-b');
+  const du = await l0().onSite('site-b', [
+    'rbd',
+    '--conf',
+    b?.confPath ?? '',
+    '--keyring',
+    b?.keyringPath ?? '',
+    'du',
+    '--format',
+    'json',
+    `images/${imageId}`,
+  ]);
+  // total: once Glance has snapshotted, the data is counted on the snapshot row and the head shows 0.
+  const used = (JSON.parse(du.stdout) as { total_used_size?: number }).total_used_size ?? 0;
+  console.log(`bar ${first}%, rbd du right after: ${Math.round(used / 2 ** 20)} MiB of 512 MiB`);
+  expect(used / 2 ** 29).toBeGreaterThanOrEqual(first / 100);
+  // …and the bar moves on (or the copy ends and the cell turns present).
+  const cell = row.locator('[data-store="dcn0"]');
+  const next = async (): Promise<number> => ((await cell.getAttribute('data-state')) === 'present' ? 100 : pct());
+  await expect.poll(next, { timeout: 300_000, intervals: [500] }).toBeGreaterThan(first);
 
   await expect(row.locator('[data-store="dcn0"]')).toHaveAttribute('data-state', 'present', { timeout: 480_000 });
   await expect(row.locator('[data-store="dcn0"]')).toContainText('rbd ✓', { timeout: 120_000 });

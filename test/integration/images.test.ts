@@ -205,6 +205,137 @@ describe.skipIf(!dir)('images on the real lab', () => {
     expect((await osCli(['image', 'show', id]))['status']).toBe('active');
   }, 300_000);
 
+  it('usage risk: a volume and a server whose image is not in their site, and a Cinder clone; repaired by copies', async () => {
+    // Conditions made for real: E only in dcn0 (site-b), C only in central (site-a).
+    const edge = await importRaw(`${tag}-edge`, ['dcn0']);
+    const ctr = await importRaw(`${tag}-ctr`, ['central']);
+    expect(await storesOf(edge)).toEqual(['dcn0']);
+    expect(await storesOf(ctr)).toEqual(['central']);
+    const volumes: string[] = [];
+    let server = '';
+    const diskB = () => `vms/${server}_disk`;
+    try {
+      // Cinder's backend is site-a: a volume from E pulls the image across sites (a full copy, no clone); a volume
+      // from C is an RBD clone of site-a's images/C@snap.
+      const vCross = String(
+        (await osCli(['volume', 'create', '--image', edge, '--size', '1', '--type', 'standard', `${tag}-vx`]))['id'],
+      );
+      volumes.push(vCross);
+      const vClone = String(
+        (await osCli(['volume', 'create', '--image', ctr, '--size', '1', '--type', 'standard', `${tag}-vc`]))['id'],
+      );
+      volumes.push(vClone);
+      // A server at site-b booted from C: Nova's fake driver makes no disk, so make the one the libvirt rbd backend
+      // makes when the image is not in the local store: a flat copy in site-b's vms pool (seed.py does the same
+      // for the seed servers' clones).
+      const srv = await osCli([
+        '--os-compute-api-version',
+        '2.79',
+        'server',
+        'create',
+        '--image',
+        ctr,
+        '--flavor',
+        'm1.seed',
+        '--nic',
+        'none',
+        '--wait',
+        `${tag}-srv`,
+      ]);
+      server = String(srv['id']);
+      await rbd('site-b', 'create', '--size', '16M', diskB());
+      for (let i = 0; i < 120; i++) {
+        const st = await Promise.all(volumes.map(async (v) => String((await osCli(['volume', 'show', v]))['status'])));
+        if (st.every((x) => x === 'available')) break;
+        if (st.includes('error')) throw new Error(`volume went to error: ${st.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      // Independently: the cross-site volume is a full copy, the other one a clone of site-a's images/C@snap.
+      const info = async (v: string) =>
+        JSON.parse(await rbd('site-a', 'info', '--format', 'json', `volumes/volume-${v}`)) as {
+          parent?: { pool: string; image: string; snapshot: string };
+        };
+      expect((await info(vCross)).parent).toBeUndefined();
+      expect((await info(vClone)).parent).toMatchObject({ pool: 'images', image: ctr, snapshot: 'snap' });
+
+      const before = await observe();
+      const at = (site: string) => before.usage.find((u) => u.site === site);
+      console.log(
+        `usage before: ${JSON.stringify(before.usage.map((u) => ({ site: u.site, cross: u.crossSite.map((c) => `${c.kind} ${c.name ?? c.id}`), clones: u.clones.length, local: u.localUses })))}`,
+      );
+      expect(at('site-a')?.crossSite).toContainEqual(
+        expect.objectContaining({
+          kind: 'volume',
+          id: vCross,
+          imageId: edge,
+          imageStores: ['dcn0'],
+          siteFrom: 'rbd-disk',
+        }),
+      );
+      expect(at('site-b')?.crossSite).toContainEqual(
+        expect.objectContaining({
+          kind: 'server',
+          id: server,
+          imageId: ctr,
+          imageStores: ['central'],
+          siteFrom: 'rbd-disk',
+        }),
+      );
+      expect(at('site-a')?.clones).toContainEqual(
+        expect.objectContaining({
+          pool: 'volumes',
+          name: `volume-${vClone}`,
+          kind: 'volume',
+          parentImage: ctr,
+          parentStore: 'central',
+        }),
+      );
+      // The clone pins central's copy of C: deleting it there is refused.
+      const refused = await run(
+        'images-delete-store',
+        { image: ctr, store: 'central' },
+        { 'delete-from-store': 'central' },
+      );
+      expect(refused.status).toBe('failed');
+      expect(await storesOf(ctr)).toEqual(['central']);
+      // Seed servers' disks are mirrored to site-b: their replicas are not uses at site-b.
+      const seedCross = (at('site-b')?.crossSite ?? []).filter((c) => c.kind === 'server' && c.id !== server);
+      expect(seedCross, 'mirrored replicas counted as site-b boots').toEqual([]);
+
+      // Repair: copy E to central and C to dcn0; the findings go.
+      const fix = await run('images-copy', {
+        images: [edge, ctr],
+        stores: ['central', 'dcn0'],
+        allStoresMustSucceed: true,
+        pollSec: 1,
+      });
+      expect(fix.status, fix.lastMessage).toBe('succeeded');
+      expect(await storesOf(edge)).toEqual(['central', 'dcn0']);
+      expect(await storesOf(ctr)).toEqual(['central', 'dcn0']);
+      expect(await rbdHas('site-a', edge)).toBe('object+protected-snap');
+      expect(await rbdHas('site-b', ctr)).toBe('object+protected-snap');
+      const after = await observe();
+      const ids = (site: string) => (after.usage.find((u) => u.site === site)?.crossSite ?? []).map((c) => c.id);
+      expect(ids('site-a')).not.toContain(vCross);
+      expect(ids('site-b')).not.toContain(server);
+    } finally {
+      if (server) {
+        await osCli(['server', 'delete', '--wait', server]).catch((e: unknown) =>
+          console.log(`server delete: ${String(e)}`),
+        );
+        await rbd('site-b', 'rm', '--no-progress', diskB()).catch(() => '');
+      }
+      for (const v of volumes)
+        await osCli(['volume', 'delete', v]).catch((e: unknown) => console.log(`volume delete: ${String(e)}`));
+      // Glance refuses to delete C while the clone of its snap exists: wait for Cinder to remove the volumes.
+      for (let i = 0; i < 90; i++) {
+        const left = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec openstack volume list -f value -c ID`]);
+        if (!volumes.some((v) => left.stdout.includes(v))) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }, 900_000);
+
   it('a qcow2 file declared raw: the import wizard refuses it; planted anyway, the format check flags it', async () => {
     const st = await run('images-import', {
       name: `${tag}-bad`,

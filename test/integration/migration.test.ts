@@ -6,12 +6,14 @@
  * Needs `SWITCHYARD_LAB_PROFILE=migration bash test/lab/lab.sh up` (SWITCHYARD_LAB_DIR / _NET to pick the lab).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord, RunState } from '../../core/common/wizard/journal';
+import type { Inventory } from '../../core/common/inventory/schema';
 import { formatDuration } from '../../core/common/wizard/eta';
 import { computeTimings, renderMarkdown } from '../../core/common/wizard/report';
+import { reconstruct } from '../../core/common/wizard/journal';
 import { loadRun } from '../../core/node/wizard/journal-store';
 import { WizardService } from '../../core/node/wizard/service';
 import {
@@ -31,6 +33,17 @@ import {
   type LabJson,
   type Runner,
 } from './support/migration-lab';
+import {
+  CLOUD_POOLS,
+  cephConfOf,
+  cloudCephConfs,
+  cloudPhase,
+  iniValue,
+  readCloudSeed,
+  sha512Of,
+  undoCloudMigration,
+  type CloudSeed,
+} from './support/cloud-lab';
 
 const lab = readLab();
 const usable = lab?.profile === 'migration';
@@ -41,26 +54,84 @@ if (!usable)
 
 const CONFIRM = { 'demote-source': 'site-a', 'release-and-fence-source': 'site-a' };
 
-interface OpenstackSeed {
-  servers: { id: string; name: string }[];
-  volumes: { id: string; name: string; server?: string }[];
-  images: { id: string; name: string }[];
-}
-function readSeed(l: LabJson | undefined): OpenstackSeed | undefined {
-  if (!l) return undefined;
-  const p = join(l.labDir, 'openstack.json');
-  if (!existsSync(p)) return undefined;
-  const j = JSON.parse(readFileSync(p, 'utf8')) as { seed?: OpenstackSeed | null };
-  return j.seed && j.seed.servers.length > 0 ? j.seed : undefined;
-}
-const seed = readSeed(lab);
-/** The cloud's pools still hold the seed under the original names (a migrated lab needs lab.sh reset + up). */
-const cloudMigratable =
-  usable &&
-  seed !== undefined &&
-  rbdTry(lab as LabJson, 'site-a', ['info', `images/${seed.images[0]?.id ?? 'none'}`]).status === 0;
+const seed = readCloudSeed(lab);
+/** Seeded OpenStack: fresh, or migrated by an earlier run (undone first); a half-migrated lab needs a reset. */
+const phase = usable && seed ? cloudPhase(lab as LabJson, seed) : undefined;
+const cloudMigratable = phase === 'fresh' || phase === 'migrated';
 if (usable && !cloudMigratable)
-  console.warn('migration.test: no seeded, not yet migrated OpenStack in the lab: the cloud migration test is skipped');
+  console.warn(
+    `migration.test: ${seed ? `the lab's cloud is half-migrated (${phase ?? '?'}): lab.sh reset + up` : 'no seeded OpenStack in the lab (SWITCHYARD_LAB_NO_OPENSTACK=1?)'}: the cloud migration test is skipped`,
+  );
+
+/** Where the seed's hostile names would leave a trace if a shell ever ran them ($(touch /tmp/swy-pwned)). */
+const PWNED = '/tmp/swy-pwned';
+
+/** The CLI as a separate process (so it can be killed -9) over the test's home, inventory and params. */
+function makeCli(home: string, l: LabJson, inv: Inventory, params: Record<string, unknown>) {
+  const invFile = join(home, 'inventory.yaml');
+  const paramsFile = join(home, `params-${Date.now()}.json`);
+  writeFileSync(invFile, inventoryYaml(inv));
+  writeFileSync(paramsFile, JSON.stringify(params));
+  const env = { ...process.env, SWITCHYARD_VAULT_PASSPHRASE: 'migration-test-passphrase' };
+  const base = ['bin/switchyard.mjs', 'wizard'];
+  const common = ['--inventory', invFile, '--home', home, '--known-hosts', l.knownHostsPath];
+  return {
+    runsDir: join(home, 'runs'),
+    spawnRun: (extra: string[]) =>
+      spawn('node', [...base, 'run', 'ceph-migration', '--params', paramsFile, ...common, ...extra], {
+        cwd: REPO,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    run: (args: string[]): { status: number | null; out: string } => {
+      const r = spawnSync('node', [...base, ...args, ...common], {
+        cwd: REPO,
+        env,
+        encoding: 'utf8',
+        timeout: 1_800_000,
+      });
+      return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+    },
+  };
+}
+
+/** Waits for a new run whose journal holds a record matching `at`, then SIGKILLs the CLI; the run id. */
+async function killAtIntent(
+  child: ReturnType<typeof spawn>,
+  runsDir: string,
+  at: (r: JournalRecord) => boolean,
+): Promise<string> {
+  const existing = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
+  let out = '';
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const runId = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const f = existsSync(runsDir) ? readdirSync(runsDir).find((n) => !existing.has(n)) : undefined;
+      if (!f) return;
+      const lines = readFileSync(join(runsDir, f), 'utf8').split('\n');
+      const hit = lines.some((line) => {
+        try {
+          return line !== '' && at(JSON.parse(line) as JournalRecord);
+        } catch {
+          return false; // a line being written
+        }
+      });
+      if (hit) {
+        child.kill('SIGKILL');
+        clearInterval(timer);
+        resolve(f.replace(/\.jsonl$/, ''));
+      }
+    }, 20);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`CLI exited (${String(code)}) before the kill point:\n${out.slice(-3000)}`));
+    });
+  });
+  await new Promise((r) => child.once('close', r));
+  return runId;
+}
+
+const stateOf = (runsDir: string, runId: string): RunState => reconstruct(loadRun(runsDir, runId));
 
 /** What must be true after a migration, observed with the local CLIs (not the wizard's SSH path). */
 function checkEndState(l: LabJson, before: Record<string, string>, wroteDuringMirroring: boolean): void {
@@ -238,14 +309,33 @@ describe.skipIf(!usable)('Ceph-to-Ceph migration wizard in the lab', () => {
   });
 
   it.skipIf(!cloudMigratable)(
-    'migrates the seeded OpenStack cloud: servers, volumes, images; re-point verified',
+    'migrates the seeded cloud by the CLI: kill -9 mid switch-over, re-point by the operator, the cloud and the lab agree',
     async () => {
-      const sd = seed as OpenstackSeed;
-      const osDir = join(l.labDir, 'openstack');
-      const cloudPools = ['images', 'volumes', 'vms'];
-      const specsBefore = cloudPools.flatMap((p) =>
-        (JSON.parse(rbd(l, 'site-a', ['ls', p, '--format', 'json'])) as string[]).map((n) => `${p}/${n}`),
-      );
+      const sd = seed as CloudSeed;
+      if (phase === 'migrated') {
+        // An earlier run migrated this lab: put it back (Ceph names, site-b pools, the cloud on site-a) first.
+        undoCloudMigration(l);
+        expect(cloudPhase(l, sd), 'undo of the earlier migration').toBe('fresh');
+      }
+      rmSync(PWNED, { force: true });
+      const siteB = l.clusters.find((c) => c.name === 'site-b');
+      const siteBIp = l.hosts.find((h) => h.site === 'site-b')?.address ?? '';
+      const siteAIp = l.hosts.find((h) => h.site === 'site-a')?.address ?? '';
+      const labEnv = [
+        `SWITCHYARD_LAB_DIR=${l.labDir}`,
+        `SWITCHYARD_LAB_NET=${l.net}`,
+        'SWITCHYARD_LAB_PROFILE=migration',
+      ];
+      const repointArgv = [
+        'sudo',
+        '-n',
+        'env',
+        ...labEnv,
+        'bash',
+        join(REPO, 'test/lab/openstack/openstack.sh'),
+        'repoint',
+        'site-b',
+      ];
       const params = {
         ...paramsOf(l),
         pools: [
@@ -255,74 +345,130 @@ describe.skipIf(!usable)('Ceph-to-Ceph migration wizard in the lab', () => {
         ],
         openstack: { controller: 'controller' },
         repoint: {
-          checks: [
-            {
-              service: 'glance',
-              file: join(osDir, 'etc/glance/glance-api.conf'),
-              key: 'rbd_store_ceph_conf',
-              sudo: true,
-            },
-            { service: 'cinder', file: join(osDir, 'etc/cinder/cinder.conf'), key: 'rbd_ceph_conf', sudo: true },
-            { service: 'nova', file: join(osDir, 'etc/nova/nova.conf'), key: 'images_rbd_ceph_conf', sudo: true },
-          ],
+          checks: cloudCephConfs(l).map((c) => ({ service: c.service, file: c.file, key: c.key, sudo: true })),
+          instructions: `In this lab, on the controller: ${repointArgv.join(' ')}`,
         },
       };
-      const svc = new WizardService({
-        home: runner.home,
-        runner: runner.pool,
-        operator: 'test',
-        inventory: () => Promise.resolve(inv),
-      });
-      let st = await svc.start('ceph-migration', params, { confirmations: CONFIRM });
+      const cli = makeCli(runner.home, l, inv, params);
+      const child = cli.spawnRun(['--confirm', 'demote-source=site-a']);
+      // kill -9 the moment the first volume detach is on disk (the cloud half, mid switch-over, mid-command).
+      const runId = await killAtIntent(
+        child,
+        cli.runsDir,
+        (r) => r.type === 'command-intent' && r.step === 'detach-volumes' && r.argv.includes('remove'),
+      );
+      const confirms = ['--confirm', 'demote-source=site-a', '--confirm', 'release-and-fence-source=site-a'];
+      let r = cli.run(['resume', runId, ...confirms]);
+      if (r.status === 3 && stateOf(cli.runsDir, runId).status === 'waiting-decision') {
+        // The verification said the detaches were not all done: the operator allows the re-run (the protocol).
+        r = cli.run(['resume', runId, '--rerun', 'detach-volumes', ...confirms]);
+      }
+      let st = stateOf(cli.runsDir, runId);
+      expect(r.status, r.out.slice(-3000)).toBe(3);
       expect(st.status, st.lastMessage).toBe('waiting-manual');
       expect(st.steps.find((x) => x.status === 'waiting-manual')?.id).toBe('repoint-cloud');
-      // A manual step that was not done is verified as not done.
-      await svc.manualDone(st.runId, 'repoint-cloud', 'pretending');
-      st = await svc.resume(st.runId);
+      expect(st.lastMessage).toContain('glance-api.conf');
+      // Saying "done" without doing it: the wizard reads the confs, sees site-a, refuses.
+      r = cli.run(['resume', runId, '--manual-done', 'repoint-cloud', ...confirms]);
+      st = stateOf(cli.runsDir, runId);
+      expect(r.status, r.out.slice(-2000)).toBe(1);
       expect(st.status).toBe('failed');
-      // The operator re-points the cloud (the lab's way), says done, the wizard verifies and restores.
-      const rp = spawnSync('bash', [join(REPO, 'test/integration/support/repoint-lab-cloud.sh')], {
-        env: {
-          ...process.env,
-          SWITCHYARD_LAB_DIR: l.labDir,
-          SWITCHYARD_LAB_NET: l.net,
-          SWITCHYARD_LAB_PROFILE: 'migration',
-        },
-        encoding: 'utf8',
-      });
-      expect(rp.status, rp.stderr).toBe(0);
-      await svc.manualDone(st.runId, 'repoint-cloud', 'glance, cinder, nova re-pointed and restarted');
-      st = await svc.resume(st.runId);
+      expect(JSON.stringify(st.steps.find((x) => x.id === 'repoint-cloud'))).toContain('NOT the destination');
+      // The operator re-points the cloud the lab's way, in the controller's shell (as the wizard's terminal does).
+      const t0 = Date.now();
+      const rp = await runner.pool.run('controller', repointArgv, { timeoutMs: 900_000 });
+      expect(rp.exitCode, rp.stderr.slice(-3000)).toBe(0);
+      console.log(`openstack.sh repoint site-b: ${formatDuration(Date.now() - t0)}`);
+      r = cli.run(['resume', runId, '--manual-done', 'repoint-cloud', ...confirms]);
+      st = stateOf(cli.runsDir, runId);
+      expect(r.status, r.out.slice(-3000)).toBe(0);
       expect(st.status, st.lastMessage).toBe('succeeded');
-      const records = loadRun(svc.dir, st.runId);
+
+      const records = loadRun(cli.runsDir, runId);
+      expect(records.some((x) => x.type === 'run-resumed')).toBe(true);
+      expect(records.some((x) => x.type === 'verified' && x.step === 'repoint-cloud' && x.ok)).toBe(true);
+      // Steps done before the crash ran once: one stop per seeded server.
+      const stops = records.filter((x) => x.type === 'command-intent' && x.argv.includes('stop'));
+      expect(stops.length).toBe(sd.servers.length);
+      checkJournal(records, readFileSync(join(cli.runsDir, `${runId}.jsonl`), 'utf8'));
       const tm = computeTimings(records);
       console.log(
-        `cloud migration: downtime ${formatDuration(tm.downtime?.ms ?? NaN)} (includes the manual re-point); phases: ${tm.phases.map((p) => `${p.phase} ${p.ms === null ? '-' : formatDuration(p.ms)}`).join(', ')}`,
+        `cloud migration (CLI, kill -9 + resume, manual re-point): downtime ${formatDuration(tm.downtime?.ms ?? NaN)}; phases: ${tm.phases.map((p) => `${p.phase} ${p.ms === null ? '-' : formatDuration(p.ms)}`).join(', ')}`,
       );
-      // Independent checks: the cloud through the plain CLI, Ceph through the local CLIs.
-      const os = async (args: string[]): Promise<unknown> =>
-        JSON.parse(
-          (await runner.pool.run('controller', ['openstack', ...args, '-f', 'json'], { timeoutMs: 120_000 })).stdout,
-        ) as unknown;
-      for (const s0 of sd.servers)
-        expect(((await os(['server', 'show', s0.id])) as { status: string }).status, s0.name).toBe('ACTIVE');
+
+      // ---- independent checks: the cloud through the plain openstack CLI on the controller ----
+      const os = async (args: string[]): Promise<unknown> => {
+        const x = await runner.pool.run('controller', ['openstack', ...args, '-f', 'json'], { timeoutMs: 120_000 });
+        expect(x.exitCode, x.stderr).toBe(0);
+        return JSON.parse(x.stdout) as unknown;
+      };
+      for (const s0 of sd.servers) {
+        const s1 = (await os(['server', 'show', s0.id])) as { status: string; name: string };
+        expect(s1.status, s0.name).toBe('ACTIVE');
+        expect(s1.name).toBe(s0.name);
+      }
       for (const v of sd.volumes) {
-        const vol = (await os(['volume', 'show', v.id])) as { status: string; attachments: { server_id: string }[] };
-        expect(vol.status, v.name).toBe('in-use');
+        const v1 = (await os(['volume', 'show', v.id])) as { status: string; attachments: { server_id: string }[] };
+        expect(v1.status, v.name).toBe('in-use');
+        expect(
+          v1.attachments.map((a) => a.server_id),
+          v.name,
+        ).toEqual([v.attachedTo]);
       }
-      for (const i of sd.images)
-        expect(((await os(['image', 'show', i.id])) as { status: string }).status).toBe('active');
-      for (const spec of specsBefore) {
-        expect(sha256Of(l, 'site-b', spec), spec).toBe(sha256Of(l, 'site-a', `${spec}.migrated`));
+      for (const i of sd.images) {
+        expect(((await os(['image', 'show', i.id])) as { status: string }).status, i.name).toBe('active');
+        // Glance serves the data from site-b now (site-a's copy is fenced under another name).
+        const dl = await runner.pool.run(
+          'controller',
+          ['bash', '-c', 'set -o pipefail; openstack image save "$1" | sha512sum', 'bash', i.id],
+          { timeoutMs: 300_000 },
+        );
+        expect(dl.exitCode, dl.stderr).toBe(0);
+        expect(dl.stdout.split(' ')[0], `${i.name} downloaded from Glance`).toBe(i.osHashValue);
       }
-      for (const p of cloudPools) {
+      expect(existsSync(PWNED), 'a hostile name was run by a shell').toBe(false);
+      // The services' confs name a Ceph conf with site-b's fsid and monitors only.
+      for (const c of cloudCephConfs(l)) {
+        const named = iniValue(c.file, c.section, c.key) ?? '';
+        const cc = cephConfOf(named);
+        expect(cc.fsid, `${c.service} ${c.key} = ${named}`).toBe(siteB?.fsid);
+        expect(cc.monIps, c.service).toEqual([siteBIp]);
+        expect(cc.monIps).not.toContain(siteAIp);
+      }
+      // ---- Ceph, through the local CLIs ----
+      const sums = (reconstruct(records).facts as { srcChecksums?: Record<string, string> }).srcChecksums ?? {};
+      const rbdSeeded = [
+        ...sd.servers.map((x) => ({ spec: `${x.disk.pool}/${x.disk.image}`, sha256: x.disk.sha256 })),
+        ...sd.volumes.map((x) => ({ spec: `${x.rbd.pool}/${x.rbd.image}`, sha256: x.rbd.sha256 })),
+      ];
+      for (const x of rbdSeeded) {
+        const b = sha256Of(l, 'site-b', x.spec);
+        expect(b, `${x.spec} on site-b equals the seed's data`).toBe(x.sha256);
+        expect(sums[x.spec], `${x.spec}: the wizard's source checksum`).toBe(x.sha256);
+      }
+      for (const i of sd.images) {
+        expect(sha512Of(l, 'site-b', `images/${i.id}`), `images/${i.id} on site-b`).toBe(i.osHashValue);
+        expect(rbdTry(l, 'site-a', ['info', `images/${i.id}`]).status, 'source fenced').not.toBe(0);
+        expect(
+          rbd(l, 'site-a', ['image-meta', 'get', `images/${i.id}.migrated`, 'switchyard.migrated-to']).trim(),
+        ).toBe(siteB?.fsid);
+      }
+      expect(Object.keys(sums).length, 'the wizard checksummed every image').toBe(rbdSeeded.length + sd.images.length);
+      for (const p of CLOUD_POOLS) {
         for (const site of ['site-a', 'site-b']) {
-          expect(
-            (JSON.parse(rbd(l, site, ['mirror', 'pool', 'info', p, '--format', 'json'])) as { mode: string }).mode,
-          ).toBe('disabled');
+          const info = JSON.parse(rbd(l, site, ['mirror', 'pool', 'info', p, '--all', '--format', 'json'])) as {
+            mode: string;
+            peers?: unknown[];
+          };
+          expect(info.mode, `${site}/${p}`).toBe('disabled');
+          expect(info.peers ?? [], `${site}/${p} peers`).toEqual([]);
+        }
+        for (const n of JSON.parse(rbd(l, 'site-b', ['ls', p, '--format', 'json'])) as string[]) {
+          const b = JSON.parse(rbd(l, 'site-b', ['info', `${p}/${n}`, '--format', 'json'])) as { features: string[] };
+          expect(b.features, `${p}/${n} journaling`).not.toContain('journaling');
         }
       }
-      svc.close();
+      expect(existsSync(join(l.labDir, 'run', 'site-b-rbd-mirror.pid')), 'site-b rbd-mirror stopped').toBe(false);
     },
   );
 });

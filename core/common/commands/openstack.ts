@@ -47,7 +47,27 @@ export function checkUuid(id: string): string {
  * Each service is fetched independently so one broken API yields a partial answer, not none.
  */
 export function osRestInventory(role: OpenstackRole, opts: { passwordOnStdin?: boolean } = {}): string[] {
-  const argv = ['python3', '-c', OS_REST_SCRIPT, role.cloud ?? '', opts.passwordOnStdin ? 'password-on-stdin' : ''];
+  return restScript(role, opts, 'inventory');
+}
+
+/**
+ * The same program, but it stops after Keystone and prints `{source:"token", token, expiresAt, catalog,
+ * interface, region, errors}`: the host then calls the APIs itself through a forwarded SSH channel. The output holds
+ * a token: run it with `secretStdout` so the audit log keeps only its size.
+ */
+export function osRestToken(role: OpenstackRole, opts: { passwordOnStdin?: boolean } = {}): string[] {
+  return restScript(role, opts, 'token');
+}
+
+function restScript(role: OpenstackRole, opts: { passwordOnStdin?: boolean }, mode: 'inventory' | 'token'): string[] {
+  const argv = [
+    'python3',
+    '-c',
+    OS_REST_SCRIPT,
+    role.cloud ?? '',
+    opts.passwordOnStdin ? 'password-on-stdin' : '',
+    mode,
+  ];
   if (role.openrc && !role.cloud)
     return ['sh', '-c', '. "$1" || exit 97; shift; exec "$@"', 'sh', role.openrc, ...argv];
   return argv;
@@ -110,6 +130,7 @@ def auth(c):
         proj = {"name": c["project_name"], "domain": {"id": c["project_domain_id"]} if c.get("project_domain_id") else {"name": c["project_domain_name"]}}
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}, "scope": {"project": proj}}}
     h, b = req("POST", u + "/auth/tokens", body=body)
+    out["expiresAt"] = b["token"].get("expires_at")
     return h["X-Subject-Token"], b["token"].get("catalog", [])
 def endpoint(cat, types, c):
     for t in types:
@@ -154,6 +175,12 @@ def main():
     if "tok" not in st:
         return
     tok, cat = st["tok"], st["cat"]
+    if len(sys.argv) > 3 and sys.argv[3] == "token":
+        exp = out.get("expiresAt")
+        out.clear()
+        out.update({"source": "token", "token": tok, "expiresAt": exp, "catalog": cat,
+                    "interface": c["interface"], "region": c.get("region"), "errors": {}})
+        return
     jobs = []
     img = endpoint(cat, ["image"], c)
     if img:

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import type { ImageState } from '../images/glance-ops';
 import type { ImagesSnapshot } from '../images/model';
+import type { StoreMeasurement } from '../images/progress';
+import { nameSchema } from '../inventory/schema';
 import { method } from './define';
 
 export const imagesDomain = {
@@ -15,5 +17,16 @@ export const imagesDomain = {
   /** Glance's view of a few images and their import tasks, in ONE exec: cheap enough to poll while copies run. */
   progress: method<Record<string, ImageState>>()(
     z.tuple([z.object({ ids: z.array(z.string().uuid()).min(1).max(200) })]),
+  ),
+  /** What the target stores themselves hold of running copies (RBD used size / file size): one exec per store. */
+  measure: method<StoreMeasurement[]>()(
+    z.tuple([
+      z.object({
+        pairs: z
+          .array(z.object({ id: z.string().uuid(), store: nameSchema }))
+          .min(1)
+          .max(400),
+      }),
+    ]),
   ),
 };

@@ -73,7 +73,7 @@ export interface LagSeries {
 const opt = z
   .object({
     sites: z.array(z.string().min(1).max(100)).max(100).optional(),
-    openstack: z.enum(['auto', 'rest', 'cli', 'off']).optional(),
+    openstack: z.enum(['auto', 'tunnel', 'rest', 'cli', 'off']).optional(),
   })
   .optional();
 

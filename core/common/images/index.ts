@@ -4,3 +4,4 @@ export * from './usage';
 export * from './format';
 export * from './tasks';
 export * from './glance-ops';
+export * from './progress';

@@ -17,6 +17,7 @@ import type {
   StoreColumn,
 } from './model';
 import { copyProgressFor, type ImportTask } from './tasks';
+import { measuredProgress, type StoreMeasurement } from './progress';
 
 export interface MatrixInput {
   model: TopologyModel;
@@ -24,6 +25,8 @@ export interface MatrixInput {
   clusters: ClusterObservation[];
   /** Import tasks of images with a copy running, by image id. */
   tasks?: Record<string, ImportTask[]>;
+  /** What the target stores hold of the copies running, by `image id/store` (progress.ts). */
+  measurements?: Record<string, StoreMeasurement>;
   /** Format checks by image id. */
   formats?: Record<string, FormatCheck>;
   now?: number;
@@ -120,13 +123,14 @@ export function buildImageMatrix(input: MatrixInput): ImageMatrix {
       // A copy in flight writes the object before Glance lists the store: not a problem while importing.
       const problem = importing && d.data === 'stray' ? null : (PROBLEM[d.data]?.(col.id, where) ?? null);
       const state = cellState(listed, importing, failed);
+      const m = input.measurements?.[`${g.id}/${col.id}`] ?? null;
       const progress = importing
-        ? (copyProgressFor(input.tasks?.[g.id] ?? [], col.id, g.size) ?? {
-            copiedBytes: null,
+        ? measuredProgress({
+            base: copyProgressFor(input.tasks?.[g.id] ?? [], col.id, g.size),
+            measurement: m,
             totalBytes: g.size,
-            percent: null,
-            taskStatus: null,
-            taskMessage: null,
+            listed: false,
+            attempt: null,
           })
         : null;
       cells[col.id] = {

@@ -26,7 +26,23 @@ export interface CopyProgress {
   percent: number | null;
   taskStatus: string | null;
   taskMessage: string | null;
+  /** Bytes found in the target store itself (RBD used size / file size), null until measured (progress.ts). */
+  measuredBytes: number | null;
+  /** Where they were measured: `site-b/images/<id> (rbd du)`. */
+  measuredAt: string | null;
+  phase: CopyPhase | null;
+  /** copy-image attempts for this store since the copy was started (a retry shows as 2, 3…). */
+  attempt: number | null;
+  /** Why the last measurement failed (shown; the previous figures stay). */
+  measureError: string | null;
 }
+
+/**
+ * staging = nothing in the target store yet (Glance copies the data out of a store that has it into its staging
+ * area first, or has not started); writing = the target object/file grows; finishing = data written, Glance
+ * snapshots and records the location; done = Glance lists the store.
+ */
+export type CopyPhase = 'staging' | 'writing' | 'finishing' | 'done';
 
 export interface ImageCell {
   state: CellState;

@@ -78,5 +78,16 @@ export function copyProgressFor(tasks: ImportTask[], store: string, totalBytes: 
     : copied !== null && totalBytes
       ? Math.min(100, Math.round((copied / totalBytes) * 100))
       : null;
-  return { copiedBytes: copied, totalBytes, percent, taskStatus: t.status, taskMessage: t.message };
+  return {
+    copiedBytes: copied,
+    totalBytes,
+    percent,
+    taskStatus: t.status,
+    taskMessage: t.message,
+    measuredBytes: null,
+    measuredAt: null,
+    phase: done ? 'done' : null,
+    attempt: null,
+    measureError: null,
+  };
 }

@@ -5,6 +5,7 @@
  * belongs to the site whose cluster holds its disk (`<server>_disk`, `volume-<id>`), else to the site named by
  * its availability zone.
  */
+import { roleOf } from '../topology/classify';
 import type { ClusterObservation, TopologyModel } from '../topology/model';
 
 export interface CrossSiteUse {
@@ -90,12 +91,19 @@ export function usageRisk(model: TopologyModel, clusters: ClusterObservation[]):
   const siteOfCluster = new Map(model.clusters.map((c) => [c.name, c.site]));
   const diskSite = new Map<string, string>();
   for (const c of clusters)
-    for (const p of c.pools)
+    for (const p of c.pools) {
+      // rbd-mirror's non-primary replica of a disk is not where the server runs or the volume is used: skip it,
+      // else every mirrored disk would count as a (cross-site) use at the DR site too.
+      const replicas = new Set(
+        (p.status?.images ?? []).filter((x) => roleOf(x.state, x.description) === 'non-primary').map((x) => x.name),
+      );
       for (const i of p.listing ?? []) {
+        if (replicas.has(i.name)) continue;
         const site = siteOfCluster.get(c.cluster) ?? c.site;
         if (i.name.endsWith('_disk')) diskSite.set(`server:${i.name.slice(0, -5)}`, site);
         else if (i.name.startsWith('volume-')) diskSite.set(`volume:${i.name.slice(7)}`, site);
       }
+    }
   const siteNames = new Set(model.sites.map((s) => s.name));
   const images = new Map((os?.images ?? []).map((g) => [g.id, g]));
   const links = cloneLinks(model, clusters);

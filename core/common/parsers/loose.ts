@@ -1,11 +1,10 @@
 /** Small zod helpers for CLI output whose field types drift between releases. */
 import { z } from 'zod';
 
-/** A string, or null when absent/odd (never fails the document). */
-export const optStr = z
-  .unknown()
-  .optional()
-  .transform((v): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null));
+/** A string, or null when absent/odd (never fails the document). Plain-function twin for hot loops: looseStr. */
+export const looseStr = (v: unknown): string | null =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+export const optStr = z.unknown().optional().transform(looseStr);
 /** A finite number (also from a numeric string), else null. */
 export const optNum = z
   .unknown()
@@ -26,14 +25,16 @@ export const optBool = z
     return null;
   });
 /** An array of strings; a single string becomes a one-element array (peer_sites[].mirror_uuids is a string). */
-export const strList = z
-  .unknown()
-  .optional()
-  .transform((v): string[] => {
-    if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
-    if (typeof v === 'string' && v !== '') return [v];
-    return [];
-  });
+export const looseStrList = (v: unknown): string[] => {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  if (typeof v === 'string' && v !== '') return [v];
+  return [];
+};
+export const strList = z.unknown().optional().transform(looseStrList);
+
+/** A plain object (not an array), else null: the entry is skipped, the document still stands. */
+export const looseObj = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 /** Record of counts (summary.states). */
 export const countMap = z
   .unknown()

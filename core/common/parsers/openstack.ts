@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { optBool, optNum, optStr } from './loose';
-import { parseWith, type ParseResult } from './result';
+import { parseJsonText, parseWith, validateWith, type ParseResult } from './result';
 
 export interface RbdLocation {
   fsid: string;
@@ -37,6 +37,8 @@ export interface GlanceStoreInfo {
   isDefault: boolean;
   type: string | null;
   pool: string | null;
+  /** File stores: where Glance writes `<data_dir>/<image id>` on its host (stores/detail, admin only). */
+  dataDir: string | null;
 }
 export interface CinderVolume {
   id: string;
@@ -61,7 +63,8 @@ export interface NovaServer {
   volumeIds: string[];
 }
 export interface OpenstackInventory {
-  source: 'rest' | 'cli';
+  /** rest: one exec of the REST program; tunnel: the host's own REST calls over a forwarded SSH channel. */
+  source: 'rest' | 'tunnel' | 'cli';
   images: GlanceImage[];
   stores: GlanceStoreInfo[];
   volumes: CinderVolume[];
@@ -156,6 +159,7 @@ function toStore(raw: Obj): GlanceStoreInfo | null {
     isDefault: d === true || d === 'true',
     type: str(raw, 'type'),
     pool: str(props, 'pool'),
+    dataDir: str(props, 'data_dir'),
   };
 }
 
@@ -236,7 +240,17 @@ const restSchema = z.object({
 
 /** Parses the one-document output of the bulk REST inventory script. */
 export function parseOpenstackRest(stdout: string): ParseResult<OpenstackInventory> {
-  const r = parseWith(restSchema, stdout, 'openstack REST inventory');
+  const j = parseJsonText(stdout, 'openstack REST inventory');
+  return j.ok ? openstackInventoryFromDoc(j.value, 'rest', stdout) : j;
+}
+
+/** The same document, already decoded (the tunnel path assembles it from the API answers itself). */
+export function openstackInventoryFromDoc(
+  doc: unknown,
+  source: OpenstackInventory['source'],
+  text = '',
+): ParseResult<OpenstackInventory> {
+  const r = validateWith(restSchema, doc, 'openstack REST inventory', text);
   if (!r.ok) return r;
   const x = r.value;
   const errors: Record<string, string> = {};
@@ -246,7 +260,7 @@ export function parseOpenstackRest(stdout: string): ParseResult<OpenstackInvento
   return {
     ok: true,
     value: {
-      source: 'rest',
+      source,
       images: mapAll(x.images, (o) => toGlanceImage(o)),
       stores: mapAll(x.stores, toStore),
       volumes: mapAll(x.volumes, toCinderVolume),
@@ -291,4 +305,87 @@ export function parseImageShow(stdout: string): ParseResult<GlanceImage> {
 export function parseGlanceStores(stdout: string): ParseResult<GlanceStoreInfo[]> {
   const r = parseWith(z.object({ stores: z.array(z.unknown()).optional().catch(undefined) }), stdout, 'glance stores');
   return r.ok ? { ok: true, value: mapAll(r.value.stores, toStore) } : r;
+}
+
+export interface KeystoneEndpoint {
+  type: string;
+  interface: string;
+  region: string | null;
+  url: string;
+}
+export interface KeystoneToken {
+  token: string;
+  /** Unix ms; null when Keystone did not say. */
+  expiresAt: number | null;
+  endpoints: KeystoneEndpoint[];
+  interface: string;
+  region: string | null;
+}
+
+const tokenSchema = z.object({
+  source: optStr,
+  token: optStr,
+  expiresAt: optStr,
+  interface: optStr,
+  region: optStr,
+  errors: z.record(z.string(), optStr).optional().catch(undefined),
+  catalog: z
+    .array(
+      z.object({
+        type: optStr,
+        endpoints: z
+          .array(z.object({ interface: optStr, region_id: optStr, region: optStr, url: optStr }))
+          .optional()
+          .catch(undefined),
+      }),
+    )
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * The token document (commands/openstack.ts osRestToken). Errors never quote the text: it holds the token.
+ */
+export function parseKeystoneToken(stdout: string): ParseResult<KeystoneToken> {
+  const fail = (message: string): ParseResult<KeystoneToken> => ({
+    ok: false,
+    error: { kind: 'schema', what: 'keystone token', message, snippet: '' },
+  });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(stdout);
+  } catch {
+    return fail(`keystone token: not JSON (${stdout.length} bytes)`);
+  }
+  const r = tokenSchema.safeParse(doc);
+  if (!r.success) return fail('keystone token: unexpected shape');
+  const x = r.data;
+  const errs = Object.entries(x.errors ?? {}).filter(([, v]) => v);
+  if (errs.length > 0) return fail(errs.map(([k, v]) => `${k}: ${v ?? ''}`).join('; '));
+  if (x.source !== 'token' || !x.token) return fail('keystone token: no token in the answer');
+  const exp = x.expiresAt ? Date.parse(x.expiresAt) : NaN;
+  const endpoints: KeystoneEndpoint[] = [];
+  for (const svc of x.catalog ?? [])
+    for (const ep of svc.endpoints ?? [])
+      if (svc.type && ep.url && ep.interface)
+        endpoints.push({ type: svc.type, interface: ep.interface, region: ep.region_id ?? ep.region, url: ep.url });
+  return {
+    ok: true,
+    value: {
+      token: x.token,
+      expiresAt: Number.isFinite(exp) ? exp : null,
+      endpoints,
+      interface: x.interface ?? 'public',
+      region: x.region,
+    },
+  };
+}
+
+/** The first catalog URL of one of `types` (in order) for the token's interface and region, no trailing slash. */
+export function endpointFor(t: KeystoneToken, types: string[]): string | null {
+  for (const type of types)
+    for (const ep of t.endpoints)
+      if (ep.type === type && ep.interface === t.interface && (!t.region || ep.region === t.region))
+        return ep.url.replace(/\/+$/, '');
+  return null;
 }

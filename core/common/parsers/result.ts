@@ -3,7 +3,7 @@
  * the operator sees "truncated JSON from rbd mirror pool status" with the text, not a stack trace.
  */
 import type { z } from 'zod';
-import { scrubCephKeys } from '../redact';
+import { redactText } from '../redact';
 
 export interface ParseError {
   kind: 'empty' | 'invalid-json' | 'schema';
@@ -19,8 +19,8 @@ export interface ParseError {
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ParseError };
 
 export function snippetOf(raw: string, max = 400): string {
-  // A snippet is shown and logged: never let a cephx key (`mirror pool info --all` prints peers' keys) ride along.
-  const text = scrubCephKeys(raw);
+  // A snippet is shown and logged: never let a secret (`mirror pool info --all` prints peers' cephx keys) ride along.
+  const text = redactText(raw);
   if (text.length <= max) return text;
   const half = Math.floor(max / 2);
   return `${text.slice(0, half)} … [${text.length - max} chars] … ${text.slice(-half)}`;

@@ -202,7 +202,7 @@ export interface OpenstackState {
   hostId: string | null;
   reachable: boolean;
   reason: string | null;
-  source: 'rest' | 'cli' | null;
+  source: 'rest' | 'tunnel' | 'cli' | null;
   errors: Record<string, string>;
   images: GlanceImage[];
   volumes: CinderVolume[];

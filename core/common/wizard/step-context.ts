@@ -8,9 +8,7 @@ import { CommandFailedError, TransportError, errorMessage } from './errors';
 import type { NewRecord } from './journal';
 import { REDACTED, Secret } from './secret';
 import type { CommandOutcome, Facts, PlanContext, ProgressUpdate, RetrySpec, RunOptions, StepContext } from './types';
-import { scrubCephKeys } from '../redact';
-
-export { scrubCephKeys };
+import { redactText } from '../redact';
 
 /** Bytes of each stream kept in the journal (the full output went to the live view). */
 export const JOURNAL_OUTPUT_CAP = 256 * 1024;
@@ -87,16 +85,19 @@ export function makeStepContext<P>(
     };
     await deps.append(intent);
     let res: ExecResult;
+    // Journal and live view get the one redactor: the secrets this run holds plus every known secret shape.
+    const known = [...deps.secrets.values()].map((s) => s.reveal());
+    const scrub = (t: string): string => redactText(t, known);
     try {
       res = await deps.runner.run(host, argv, {
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         signal: deps.signal,
         ...(opts.stdin ? { stdin: opts.stdin.reveal() } : {}),
-        redact: [...deps.secrets.values()].map((s) => s.reveal()),
+        redact: known,
         ...(deps.onOutput && !opts.secretOutput
           ? {
-              onStdout: (c: string) => deps.onOutput?.(stepId, cmd, 'stdout', scrubCephKeys(c)),
-              onStderr: (c: string) => deps.onOutput?.(stepId, cmd, 'stderr', scrubCephKeys(c)),
+              onStdout: (c: string) => deps.onOutput?.(stepId, cmd, 'stdout', scrub(c)),
+              onStderr: (c: string) => deps.onOutput?.(stepId, cmd, 'stderr', scrub(c)),
             }
           : {}),
       });
@@ -122,8 +123,8 @@ export function makeStepContext<P>(
         argv,
       });
     }
-    const out = cap(opts.secretOutput ? `${REDACTED} (${res.stdout.length} bytes)` : scrubCephKeys(res.stdout));
-    const err = cap(scrubCephKeys(res.stderr));
+    const out = cap(opts.secretOutput ? `${REDACTED} (${res.stdout.length} bytes)` : scrub(res.stdout));
+    const err = cap(scrub(res.stderr));
     await deps.append({
       type: 'command-result',
       step: stepId,

@@ -2,7 +2,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEntry } from '../../common/contract/foundation';
-import { redactArgv, redactedTail, redactText } from './redact';
+import { redactArgv, redactedTail, redactText } from '../../common/redact';
 
 export const AUDIT_TAIL_CHARS = 2048;
 

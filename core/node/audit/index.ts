@@ -6,4 +6,4 @@ export {
   type AuditLogOptions,
   type AuditRecord,
 } from './audit-log';
-export { redactArgv, redactedTail, redactText, REDACTED } from './redact';
+export { redactArgv, redactedTail, redactText, REDACTED } from '../../common/redact';

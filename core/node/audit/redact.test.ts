@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log';
-import { redactArgv, redactedTail, redactText } from './redact';
+import { redactArgv, redactedTail, redactText } from '../../common/redact';
 
 const cephx = Buffer.concat([Buffer.from([1, 0]), randomBytes(26)]).toString('base64');
 const token = Buffer.from(

@@ -3,6 +3,7 @@
  * Declared structurally here so the dispatcher, handlers and local host can be tested with in-process fakes and
  * so a drift between the two shows up as a compile error at the one place they are wired (runtime.ts).
  */
+import type { Duplex } from 'node:stream';
 import type {
   AuditEntry,
   InventoryProblem,
@@ -54,6 +55,8 @@ export interface AuditPort {
 
 export interface SshPort extends CommandRunner {
   shell(hostId: string, opts: { cols: number; rows: number; command?: string }): Promise<ShellChannel>;
+  /** A direct-tcpip stream from that host (the OpenStack REST calls of discovery go through it). */
+  forwardOut?(hostId: string, dstHost: string, dstPort: number): Promise<Duplex>;
 }
 
 export interface CoreServicesPort {

@@ -93,6 +93,7 @@ export function createHandlers(d: HandlerDeps): Handlers<CallContext> {
     topology: createTopologyHandlers(
       new TopologyService({
         runner: s.ssh,
+        ...(s.ssh.forwardOut ? { forwarder: { forwardOut: s.ssh.forwardOut.bind(s.ssh) } } : {}),
         inventory: async () => (await s.inventory.get()).inventory,
         secret: async (ref) => (await s.vault.getSecret(ref)).value,
       }),

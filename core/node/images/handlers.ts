@@ -18,5 +18,6 @@ export function createImagesHandlers<Ctx>(svc: ImagesService): ImagesHandlers<Ct
     },
     cached: async () => svc.cached(),
     progress: async (_c, o) => svc.showImages(o.ids),
+    measure: async (_c, o) => svc.measure(o.pairs),
   };
 }

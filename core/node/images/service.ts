@@ -21,6 +21,9 @@ import {
 import type { FormatCheck, ImagesSnapshot } from '../../common/images/model';
 import type { ImportTask } from '../../common/images/tasks';
 import { usageRisk } from '../../common/images/usage';
+import { copyProbeArgv, parseCopyProbe, type ProbeSpec, type StoreMeasurement } from '../../common/images/progress';
+import type { GlanceStoreInfo } from '../../common/parsers/openstack';
+import { storeEnd } from '../../common/wizard/runbooks/images-shared';
 
 export type { ImagesSnapshot };
 
@@ -50,6 +53,8 @@ class CountingRunner implements CommandRunner {
 
 export class ImagesService {
   private last: ImagesSnapshot | null = null;
+  /** Glance's stores/detail from the last observation (file stores' data_dir for the copy probe). */
+  private storeInfo: GlanceStoreInfo[] | null = null;
   constructor(private readonly o: ImagesServiceOptions) {}
 
   private async inventory(): Promise<Inventory> {
@@ -84,11 +89,17 @@ export class ImagesService {
       const states = await this.showImages(importing, runner, inventory);
       for (const [id, st] of Object.entries(states)) tasks[id] = st.tasks;
     }
+    if (d.openstack?.inventory?.stores.length) this.storeInfo = d.openstack.inventory.stores;
+    const pairs = (d.model.openstack?.images ?? []).flatMap((g) =>
+      g.importingToStores.map((store) => ({ id: g.id, store })),
+    );
+    const measured = pairs.length > 0 ? await this.measure(pairs, runner, inventory) : [];
     const formats = opts.formatCheck ? await checkFormats(d, runner) : undefined;
     const matrix = buildImageMatrix({
       model: d.model,
       clusters: d.clusters,
       tasks,
+      measurements: Object.fromEntries(measured.map((m) => [`${m.id}/${m.store}`, m])),
       ...(formats ? { formats } : {}),
       now: now(),
     });
@@ -119,6 +130,67 @@ export class ImagesService {
         null,
       );
     return parseGlanceOp(r.stdout);
+  }
+
+  /**
+   * What each target store holds of some copies right now (progress.ts): one probe per store, in parallel, never
+   * through Glance (which may not answer while it copies). A store that cannot be probed says why, per image.
+   */
+  async measure(
+    pairs: { id: string; store: string }[],
+    runner: CommandRunner = this.o.runner,
+    inventory?: Inventory,
+  ): Promise<StoreMeasurement[]> {
+    const inv = inventory ?? (await this.inventory());
+    const byStore = new Map<string, string[]>();
+    for (const p of pairs) byStore.set(p.store, [...new Set([...(byStore.get(p.store) ?? []), p.id])]);
+    if (!this.storeInfo && [...byStore.keys()].some((s) => !storeEndOrNull(inv, s))) {
+      const info = await this.op({ op: 'info' }, runner, inv).catch(() => null);
+      const list = ((info?.result ?? {}) as { stores?: { id?: string; properties?: { data_dir?: string } }[] }).stores;
+      if (list)
+        this.storeInfo = list.flatMap((x) =>
+          x.id
+            ? [
+                {
+                  id: x.id,
+                  description: null,
+                  isDefault: false,
+                  type: null,
+                  pool: null,
+                  dataDir: x.properties?.data_dir ?? null,
+                },
+              ]
+            : [],
+        );
+    }
+    const out = await Promise.all(
+      [...byStore.entries()].map(async ([store, ids]): Promise<StoreMeasurement[]> => {
+        const fail = (error: string, source = store): StoreMeasurement[] =>
+          ids.map((id) => ({ id, store, exists: null, bytes: null, provisioned: null, snap: false, source, error }));
+        let spec: ProbeSpec;
+        let host: string;
+        const end = storeEndOrNull(inv, store);
+        if (end) {
+          spec = { kind: 'rbd', cluster: end.cluster, pool: end.pool, target: end.target };
+          host = end.host;
+        } else {
+          const ctl = controllerHost(inv);
+          const dir = this.storeInfo?.find((x) => x.id === store)?.dataDir ?? null;
+          if (!ctl || !dir)
+            return fail(`store ${store}: not an RBD store in the inventory and Glance gave no data_dir`);
+          spec = { kind: 'file', host: ctl.hostId, dataDir: dir };
+          host = ctl.hostId;
+        }
+        try {
+          const r = await runner.run(host, copyProbeArgv(spec, ids), { timeoutMs: 30_000 + 2_000 * ids.length });
+          if (r.exitCode !== 0) return fail(`probe on ${host} exit ${r.exitCode ?? 'none'}: ${r.stderr.slice(-300)}`);
+          return parseCopyProbe(r.stdout, store, spec, ids);
+        } catch (e) {
+          return fail(`probe on ${host}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
+    );
+    return out.flat();
   }
 
   async showImages(
@@ -179,4 +251,13 @@ export async function checkFormats(d: Discovery, runner: CommandRunner): Promise
     }),
   );
   return out;
+}
+
+function storeEndOrNull(inv: Inventory, store: string): ReturnType<typeof storeEnd> {
+  try {
+    return storeEnd(inv, store);
+  } catch {
+    // An RBD store without a ceph-mon host of its cluster: not probed (the caller says so per image).
+    return null;
+  }
 }

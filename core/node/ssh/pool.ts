@@ -118,7 +118,7 @@ export class SshPool implements CommandRunner {
         exitCode: result.exitCode,
         signal: result.signal,
         timedOut: result.timedOut,
-        stdout: result.stdout,
+        stdout: options.secretStdout ? `(${result.stdout.length} bytes withheld: secret output)` : result.stdout,
         stderr: result.stderr,
       });
       return result;

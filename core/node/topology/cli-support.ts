@@ -16,7 +16,8 @@ export const COMMON_HELP = `options:
   --known-hosts FILE        import this OpenSSH known_hosts file before connecting
   --accept-new-host-keys    trust hosts never seen before (a CHANGED key is always refused)
   --sites a,b               only these sites
-  --openstack MODE          auto (REST in one exec, CLI fallback) | rest | cli | off   (default auto)
+  --openstack MODE          auto (REST over a forwarded SSH channel, then REST in one exec, then the CLI) |
+                            tunnel | rest | cli | off   (default auto)
   --summary                 summary-only pass (fast polling view: no per-image data)
   --json                    machine-readable output
 The vault passphrase (for SSH keys referenced by keyRef) is read from SWITCHYARD_VAULT_PASSPHRASE.`;
@@ -27,7 +28,7 @@ export interface TopologyCliOptions {
   knownHosts?: string;
   acceptNew: boolean;
   sites?: string[];
-  openstack: 'auto' | 'rest' | 'cli' | 'off';
+  openstack: 'auto' | 'tunnel' | 'rest' | 'cli' | 'off';
   summary: boolean;
   json: boolean;
   help: boolean;
@@ -56,7 +57,8 @@ export function parseTopologyArgs(
   });
   const v = values as Record<string, string | boolean | undefined>;
   const os = (v['openstack'] as string | undefined) ?? 'auto';
-  if (!['auto', 'rest', 'cli', 'off'].includes(os)) throw new Error(`--openstack must be auto|rest|cli|off, got ${os}`);
+  if (!['auto', 'tunnel', 'rest', 'cli', 'off'].includes(os))
+    throw new Error(`--openstack must be auto|tunnel|rest|cli|off, got ${os}`);
   const o: TopologyCliOptions = {
     acceptNew: v['accept-new-host-keys'] === true,
     openstack: os as TopologyCliOptions['openstack'],
@@ -104,7 +106,7 @@ export async function runTopologyCli(o: TopologyCliOptions): Promise<TopologySna
     const vs = await services.vault.status();
     if (vs.exists && !vs.unlocked && pass) await services.vault.unlock({ passphrase: pass });
     const inv = state.inventory;
-    const svc = new TopologyService({ runner: services.ssh, inventory: async () => inv });
+    const svc = new TopologyService({ runner: services.ssh, forwarder: services.ssh, inventory: async () => inv });
     let snap: TopologySnapshot;
     if (o.summary) {
       const model = await discover({

@@ -20,9 +20,11 @@ import {
   type OpenstackInventory,
 } from '../../common/parsers/openstack';
 import type { OpenstackObservation } from '../../common/topology/model';
+import { OpenstackTunnel, type TcpForwarder } from './openstack-tunnel';
 import { runParsed, type Call } from './run';
 
-export type OpenstackMethod = 'auto' | 'rest' | 'cli';
+/** auto: tunnel (when a forwarder is given), then the REST exec, then the CLI. */
+export type OpenstackMethod = 'auto' | 'tunnel' | 'rest' | 'cli';
 
 export interface OpenstackDiscoveryOptions {
   runner: CommandRunner;
@@ -33,6 +35,10 @@ export interface OpenstackDiscoveryOptions {
   now: () => number;
   /** Resolves a vault reference (role.passwordRef) to the cloud password, sent on stdin only. */
   secret?: (ref: string) => Promise<string>;
+  /** Forwarded channels from the controller host to its API endpoints (SshPool.forwardOut). */
+  forwarder?: TcpForwarder;
+  /** Holds the Keystone token between discoveries; a fresh one per call when absent. */
+  tunnel?: OpenstackTunnel;
 }
 
 export function controllerHost(inv: Inventory): { hostId: string; role: OpenstackRole } | null {
@@ -62,9 +68,44 @@ export async function discoverOpenstack(o: OpenstackDiscoveryOptions): Promise<O
     problems: [],
     durationMs: 0,
   };
+  let password: string | undefined;
+  if (o.method !== 'cli' && ctl.role.passwordRef && o.secret) password = await o.secret(ctl.role.passwordRef);
+  if ((o.method === 'auto' || o.method === 'tunnel') && o.forwarder) {
+    const t = await (o.tunnel ?? new OpenstackTunnel()).inventory({
+      runner: o.runner,
+      forwarder: o.forwarder,
+      hostId: ctl.hostId,
+      role: ctl.role,
+      timeoutMs: Math.min(o.execTimeoutMs, 60_000),
+      now: o.now,
+      ...(password !== undefined ? { password } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (t.ok) {
+      obs.reachable = true;
+      obs.inventory = t.inventory;
+      obs.durationMs = o.now() - started;
+      return obs;
+    }
+    obs.problems.push({
+      scope: 'openstack',
+      subject: 'tunnel',
+      hostId: ctl.hostId,
+      code: 'command-failed',
+      message: `REST through a forwarded channel failed (${t.reason})${o.method === 'auto' ? ': trying the exec path' : ''}`,
+    });
+    if (o.method === 'tunnel' || !t.retry) {
+      obs.reason = t.reason;
+      obs.durationMs = o.now() - started;
+      return obs;
+    }
+  } else if (o.method === 'tunnel') {
+    obs.reason = 'no forwarded channel available here (no SSH pool)';
+    obs.durationMs = o.now() - started;
+    return obs;
+  }
   if (o.method !== 'cli') {
-    let password: string | undefined;
-    if (ctl.role.passwordRef && o.secret) password = `${await o.secret(ctl.role.passwordRef)}\n`;
+    if (password !== undefined) password = `${password}\n`;
     const rest = await runParsed(
       call('rest', password),
       osRestInventory(ctl.role, { passwordOnStdin: password !== undefined }),

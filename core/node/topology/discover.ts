@@ -10,6 +10,7 @@ import { buildTopology } from '../../common/topology/build';
 import type { ClusterObservation, OpenstackObservation, TopologyModel } from '../../common/topology/model';
 import { discoverCluster } from './discover-cluster';
 import { discoverOpenstack, type OpenstackMethod } from './discover-openstack';
+import type { OpenstackTunnel, TcpForwarder } from './openstack-tunnel';
 
 export interface DiscoverOptions {
   runner: CommandRunner;
@@ -27,6 +28,9 @@ export interface DiscoverOptions {
   signal?: ExecOptions['signal'];
   now?: () => number;
   secret?: (ref: string) => Promise<string>;
+  /** Forwarded channels for the OpenStack APIs (SshPool); without it the REST exec is the first choice. */
+  forwarder?: TcpForwarder;
+  tunnel?: OpenstackTunnel;
 }
 
 export interface Discovery {
@@ -67,6 +71,8 @@ export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
           now,
           ...(o.signal ? { signal: o.signal } : {}),
           ...(o.secret ? { secret: o.secret } : {}),
+          ...(o.forwarder ? { forwarder: o.forwarder } : {}),
+          ...(o.tunnel ? { tunnel: o.tunnel } : {}),
         }).catch((e: unknown): OpenstackObservation => ({
           hostId: null,
           reachable: false,

@@ -22,6 +22,7 @@ import type { TopologyModel } from '../../common/topology/model';
 import { discover, type DiscoverOptions } from './discover';
 import { monHosts } from './discover-cluster';
 import { LagHistory } from './history';
+import { OpenstackTunnel, type TcpForwarder } from './openstack-tunnel';
 import { runParsed } from './run';
 
 export interface TopologyServiceOptions {
@@ -31,6 +32,8 @@ export interface TopologyServiceOptions {
   health?: Omit<HealthOptions, 'now' | 'firstSeen' | 'previous'>;
   discover?: Partial<Omit<DiscoverOptions, 'runner' | 'inventory'>>;
   secret?: (ref: string) => Promise<string>;
+  /** Forwarded channels for the OpenStack REST calls (the SshPool); the token is kept between discoveries. */
+  forwarder?: TcpForwarder;
 }
 
 export class TopologyNotReadyError extends Error {
@@ -49,6 +52,7 @@ export class TopologyService {
   private readonly lag = new LagHistory();
   private readonly now: () => number;
   private running: Promise<TopologySnapshot> | null = null;
+  private readonly tunnel = new OpenstackTunnel();
 
   constructor(private readonly o: TopologyServiceOptions) {
     this.now = o.now ?? Date.now;
@@ -82,6 +86,7 @@ export class TopologyService {
       now: this.now,
       mode: 'full',
       ...(this.o.secret ? { secret: this.o.secret } : {}),
+      ...(this.o.forwarder ? { forwarder: this.o.forwarder, tunnel: this.tunnel } : {}),
     });
     for (const i of m.images) this.firstSeen[i.key] ??= m.generatedAt;
     this.previous = this.model;

@@ -1,8 +1,20 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { CellState, ImageCell, ImagesSnapshot, MatrixFilter } from '../../../core/common/images/model';
+import type {
+  CellState,
+  CopyProgress,
+  ImageCell,
+  ImagesSnapshot,
+  MatrixFilter,
+} from '../../../core/common/images/model';
 import { filterMatrix } from '../../../core/common/images/matrix';
 import { copyProgressFor } from '../../../core/common/images/tasks';
+import {
+  attemptsFor,
+  emptyProgress,
+  measuredProgress,
+  type StoreMeasurement,
+} from '../../../core/common/images/progress';
 import type { ImageState } from '../../../core/common/images/glance-ops';
 import { api, call, errorMessage } from '../api';
 
@@ -30,6 +42,10 @@ export const useImagesStore = defineStore('images', () => {
    * wizard run ends.
    */
   const pending = new Map<string, { seenImporting: boolean; runId: string; since: number }>();
+  /** Import task ids each image had before this view sent a copy: newer ones are attempts (retries show). */
+  const knownTasks = new Map<string, Set<string>>();
+  /** Polls in a row Glance did not answer (its single API worker also runs the copy): shown, not fatal. */
+  const glanceMisses = ref(0);
 
   const rows = computed(() => {
     const s = snapshot.value;
@@ -41,13 +57,7 @@ export const useImagesStore = defineStore('images', () => {
   const importing = computed(() =>
     (snapshot.value?.matrix.rows ?? []).filter((r) => Object.values(r.cells).some((c) => c.importing)).map((r) => r.id),
   );
-  const blank = (size: number | null) => ({
-    copiedBytes: null,
-    totalBytes: size,
-    percent: null,
-    taskStatus: 'starting',
-    taskMessage: null,
-  });
+  const blank = (size: number | null) => emptyProgress(size, 'starting');
 
   async function observe(formatCheck = false): Promise<void> {
     loading.value = true;
@@ -115,9 +125,12 @@ export const useImagesStore = defineStore('images', () => {
           failed,
           state,
           progress: imp
-            ? (copyProgressFor(st.tasks, store, g.size) ?? {
-                ...blank(g.size),
-                taskStatus: glanceImp ? 'importing' : 'starting',
+            ? measuredProgress({
+                base: withTask(c.progress ?? blank(g.size), copyProgressFor(st.tasks, store, g.size), glanceImp),
+                measurement: null,
+                totalBytes: g.size,
+                listed: false,
+                attempt: attemptsFor(st.tasks, store, knownTasks.get(r.id) ?? new Set()),
               })
             : null,
         };
@@ -125,6 +138,53 @@ export const useImagesStore = defineStore('images', () => {
       return { ...r, status: g.status, cells };
     });
     snapshot.value = { ...s, matrix: { ...s.matrix, rows: rowsNext } };
+  }
+
+  /** Glance's task fields over the previous progress; a measured percent is kept (it is the real one). */
+  function withTask(prev: CopyProgress, t: CopyProgress | null, glanceImp: boolean): CopyProgress {
+    return {
+      ...prev,
+      taskStatus: t?.taskStatus ?? (glanceImp ? 'importing' : (prev.taskStatus ?? 'starting')),
+      taskMessage: t?.taskMessage ?? prev.taskMessage,
+      copiedBytes: t?.copiedBytes ?? prev.copiedBytes,
+      percent: prev.measuredBytes !== null ? prev.percent : (t?.percent ?? prev.percent),
+    };
+  }
+
+  /** Measured bytes in the target stores: real progress even while Glance does not answer. */
+  function applyMeasurements(ms: StoreMeasurement[]): void {
+    const s = snapshot.value;
+    if (!s || ms.length === 0) return;
+    const by = new Map(ms.map((m) => [`${m.id}/${m.store}`, m]));
+    const rowsNext = s.matrix.rows.map((r) => {
+      const mine = Object.keys(r.cells).filter((store) => by.has(`${r.id}/${store}`) && r.cells[store]?.importing);
+      if (mine.length === 0) return r;
+      const cells = { ...r.cells };
+      for (const store of mine) {
+        const c = cells[store];
+        if (!c) continue;
+        cells[store] = {
+          ...c,
+          progress: measuredProgress({
+            base: c.progress,
+            measurement: by.get(`${r.id}/${store}`) ?? null,
+            totalBytes: r.size,
+            listed: false,
+            attempt: null,
+          }),
+        };
+      }
+      return { ...r, cells };
+    });
+    snapshot.value = { ...s, matrix: { ...s.matrix, rows: rowsNext } };
+  }
+
+  function importingPairs(): { id: string; store: string }[] {
+    return (snapshot.value?.matrix.rows ?? []).flatMap((r) =>
+      Object.entries(r.cells)
+        .filter(([, c]) => c.importing)
+        .map(([store]) => ({ id: r.id, store })),
+    );
   }
 
   function schedule(): void {
@@ -136,18 +196,41 @@ export const useImagesStore = defineStore('images', () => {
     }, 1500);
   }
 
+  let glanceInFlight = false;
+  /**
+   * One tick: Glance's view (only when the previous request came back: the single glance-api worker that runs the
+   * copy can take a minute to answer) and, independently, what the target stores hold. The bar moves with the
+   * measurement even while Glance is silent.
+   */
   async function poll(): Promise<void> {
     const ids = importing.value;
     if (ids.length === 0) return;
+    // A pair pending for too long settles on whatever Glance shows (the run's own verify has the last word).
+    for (const [k, p] of pending) if (Date.now() - p.since > 15 * 60_000) pending.delete(k);
+    if (!glanceInFlight) {
+      glanceInFlight = true;
+      call(api.images.progress({ ids }))
+        .then((states) => {
+          glanceMisses.value = 0;
+          patch(states);
+          // The copies settled while the measurement loop had nothing left to do: re-check the clusters once.
+          if (importing.value.length === 0) void observe();
+        })
+        .catch(() => {
+          glanceMisses.value++;
+        })
+        .finally(() => {
+          glanceInFlight = false;
+        });
+    }
+    const pairs = importingPairs();
     try {
-      // A pair pending for too long settles on whatever Glance shows (the run's own verify has the last word).
-      for (const [k, p] of pending) if (Date.now() - p.since > 15 * 60_000) pending.delete(k);
-      patch(await call(api.images.progress({ ids })));
+      if (pairs.length > 0) applyMeasurements(await call(api.images.measure({ pairs })));
     } catch (e) {
       error.value = errorMessage(e);
     }
-    if (importing.value.length === 0) await observe();
-    else schedule();
+    if (importing.value.length > 0) schedule();
+    else if (!glanceInFlight) await observe();
   }
 
   /** Starts the images-copy wizard for the selection; marks the cells importing at once (Glance lags ~1 s). */
@@ -159,6 +242,9 @@ export const useImagesStore = defineStore('images', () => {
     const images = [...selected.value];
     const stores = [...targets.value];
     try {
+      // The tasks each image already has: only newer copy-image tasks count as attempts of this copy.
+      const before = await call(api.images.progress({ ids: images }));
+      for (const id of images) knownTasks.set(id, new Set(before[id]?.tasks.map((t) => t.id) ?? []));
       const st = await call(
         api.wizard.start({
           wizard: 'images-copy',
@@ -214,6 +300,7 @@ export const useImagesStore = defineStore('images', () => {
     allMustSucceed,
     lastRun,
     runMessage,
+    glanceMisses,
     observe,
     load,
     poll,

@@ -142,6 +142,7 @@ ensure_packages() {
     exit 1
   fi
   log "installing ${missing[*]}"
+  mkdir -p "$LAB_LOG_DIR"
   local created_policy=0
   # Keep Debian maintainer scripts from starting ceph/sshd services on install.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
@@ -150,6 +151,8 @@ ensure_packages() {
     created_policy=1
   fi
   local rc=0
+  # A fresh lab has no log directory yet: packages are installed before anything else is built.
+  mkdir -p "$LAB_LOG_DIR"
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends \
     "${missing[@]}" >"$LAB_LOG_DIR/apt.log" 2>&1 || rc=$?
   ((created_policy)) && rm -f /usr/sbin/policy-rc.d

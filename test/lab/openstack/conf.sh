@@ -189,8 +189,8 @@ config_file = $d/glance-api-paste.ini
 [glance_store]
 default_backend = central
 [central]
-store_description = site-a Ceph, pool images
-rbd_store_ceph_conf = $OS_DIR/ceph/site-a.conf
+store_description = $CLOUD_SITE Ceph, pool images
+rbd_store_ceph_conf = $OS_DIR/ceph/$CLOUD_SITE.conf
 rbd_store_user = admin
 rbd_store_pool = images
 rbd_store_chunk_size = 8
@@ -256,8 +256,8 @@ heartbeat_in_pthread = true
 volume_driver = cinder.volume.drivers.rbd.RBDDriver
 volume_backend_name = ceph
 rbd_pool = volumes
-rbd_ceph_conf = $OS_DIR/ceph/site-a.conf
-rbd_cluster_name = site-a
+rbd_ceph_conf = $OS_DIR/ceph/$CLOUD_SITE.conf
+rbd_cluster_name = $CLOUD_SITE
 rbd_user = admin
 rbd_secret_uuid = $RBD_SECRET_UUID
 rbd_flatten_volume_from_snapshot = false
@@ -351,7 +351,7 @@ enabled = false
 [libvirt]
 images_type = rbd
 images_rbd_pool = vms
-images_rbd_ceph_conf = $OS_DIR/ceph/site-a.conf
+images_rbd_ceph_conf = $OS_DIR/ceph/$CLOUD_SITE.conf
 rbd_user = admin
 rbd_secret_uuid = $RBD_SECRET_UUID
 EOF

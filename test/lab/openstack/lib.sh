@@ -197,5 +197,15 @@ os_auth_env() {
     OS_INTERFACE=public
 }
 
+# The cluster Glance's `central` store, Cinder's backend and Nova's images_rbd_* use: site-a until the cloud is
+# re-pointed (`openstack.sh repoint site-b`, the migration wizard's manual step), remembered across restarts.
+CLOUD_SITE_FILE=$OS_DIR/state/ceph-site
+CLOUD_SITE=site-a
+if [[ -f $CLOUD_SITE_FILE ]]; then
+  CLOUD_SITE=$(<"$CLOUD_SITE_FILE")
+  [[ $CLOUD_SITE == site-a || $CLOUD_SITE == site-b ]] || { echo "bad cloud site in $CLOUD_SITE_FILE" >&2; exit 2; }
+fi
+export CLOUD_SITE
+
 # Is site-b usable by OpenStack in this profile (dcn0 store, Cinder replication target)?
 with_site_b() { [[ $PROFILE == default ]]; }

@@ -7,6 +7,7 @@
 #   openstack.sh up [SERVICE...]   start (and on first run: install, configure, bootstrap, seed)
 #   openstack.sh down              stop every daemon of this lab (data kept)
 #   openstack.sh status            one line per daemon; exit 1 if any is down
+#   openstack.sh repoint SITE      point Glance/Cinder/Nova at SITE's cluster and restart them (migration profile)
 #
 # Env: SWITCHYARD_LAB_DIR, SWITCHYARD_LAB_NET (127.X.Y), SWITCHYARD_LAB_PROFILE (default|migration).
 # SWITCHYARD_LAB_NO_SEED=1 skips seed.sh.
@@ -325,7 +326,7 @@ cmd_up() {
   log "lab $LAB_DIR, controller $CTRL, profile $PROFILE"
   if want_svc glance || want_svc cinder; then
     ceph_client_conf site-a
-    with_site_b && ceph_client_conf site-b
+    if with_site_b || [[ $CLOUD_SITE == site-b ]]; then ceph_client_conf site-b; fi
   fi
   write_glance_conf
   write_cinder_conf
@@ -375,6 +376,42 @@ cmd_up() {
   fi
 }
 
+# cinder-volume has (re)initialised its driver since log line N: it reached the cluster its conf names.
+cinder_volume_ready_since() {
+  tail -n +"$(($1 + 1))" "$OS_LOG/cinder-volume-app.log" 2>/dev/null | grep -q 'Driver post RPC initialization completed'
+}
+
+# repoint SITE: the lab's way of doing the migration wizard's manual "Re-point" step. Real clouds do it with
+# juju/kolla/TripleO; here: write OpenStack's client conf for SITE (its fsid + mon_host), point Glance's central
+# store, Cinder's backend and Nova's images_rbd_ceph_conf at it, restart the services that hold RBD clients.
+cmd_repoint() {
+  local site=${1:-} t0=$SECONDS n
+  [[ $site == site-a || $site == site-b ]] || die "usage: openstack.sh repoint site-a|site-b"
+  [[ $PROFILE == migration ]] ||
+    die "repoint needs the migration profile (in the default profile site-b is the dcn0 store and Cinder's replication target)"
+  load_secrets
+  ceph_client_conf "$site"
+  mkdir -p "$OS_DIR/state"
+  printf '%s\n' "$site" >"$CLOUD_SITE_FILE.tmp" && mv "$CLOUD_SITE_FILE.tmp" "$CLOUD_SITE_FILE"
+  CLOUD_SITE=$site
+  write_glance_conf
+  write_cinder_conf
+  write_nova_conf
+  log "glance-api.conf, cinder.conf, nova.conf now name $OS_DIR/ceph/$site.conf (fsid $(ceph-conf -c "$OS_DIR/ceph/$site.conf" --lookup fsid)); restarting"
+  for n in nova-compute cinder-volume cinder-scheduler cinder-api glance-api; do os_stop "$n" 20 || die "could not stop $n"; done
+  n=$(wc -l <"$OS_LOG/cinder-volume-app.log" 2>/dev/null || echo 0)
+  up_glance || die "glance-api failed to start"
+  up_cinder || die "cinder failed to start"
+  os_start nova-compute "$OS_DIR/bin/nova-compute" --config-file "$OS_ETC/nova/nova.conf" \
+    --log-file "$OS_LOG/nova-compute-app.log" || die "nova-compute failed to start"
+  wait_glance || die "glance-api did not come back"
+  wait_cinder || die "cinder-api did not come back"
+  os_wait cinder-volume 180 "cinder-volume initialised its RBD driver on $site" cinder_volume_ready_since "$n" ||
+    die "cinder-volume did not initialise on $site"
+  CLOUD_SITE=$site "$PY" "$OS_HERE/write-json.py" || die "writing openstack.json failed"
+  log "cloud re-pointed to $site in $((SECONDS - t0)) s"
+}
+
 cmd_down() {
   local i name rc=0
   for ((i = ${#ALL_DAEMONS[@]} - 1; i >= 0; i--)); do
@@ -409,5 +446,6 @@ case ${1:-} in
 up) shift; cmd_up "$@" ;;
 down) cmd_down ;;
 status) cmd_status ;;
-*) echo "usage: $0 up [SERVICE...]|down|status" >&2; exit 2 ;;
+repoint) shift; cmd_repoint "$@" ;;
+*) echo "usage: $0 up [SERVICE...]|down|status|repoint SITE" >&2; exit 2 ;;
 esac

@@ -27,6 +27,11 @@ OSDIR = f"{LAB}/openstack"
 CTRL = f"{NET}.31"
 COMPUTE_MV = {"OpenStack-API-Version": "compute 2.79", "X-OpenStack-Nova-API-Version": "2.79"}
 IMAGE_BYTES = 8 * 1024 * 1024
+# Migration profile: one more server, volume and Glance image whose names hold shell metacharacters and
+# non-ASCII text (quotes, $(...), ;, backticks, spaces): a console that splices names into a shell line breaks
+# on them (or runs /tmp/swy-pwned's touch). They must migrate like any other.
+HOSTILE = "x 'q\"$(touch /tmp/swy-pwned);`id` ü ✓"
+HOSTILE_NAMES = {"image": f"img {HOSTILE}", "server": f"vm {HOSTILE}", "volume": f"vo {HOSTILE}"}
 T0 = time.monotonic()
 
 
@@ -108,6 +113,7 @@ def write_data(site, spec, total="8M"):
 # ------------------------------------------------------------------ glance
 def find_image(name):
     imgs = api("GET", f"{GLANCE}/v2/images", params={"name": name}).json()["images"]
+    imgs = [i for i in imgs if i["name"] == name]
     return imgs[0] if imgs else None
 
 
@@ -157,7 +163,8 @@ def ensure_flavor():
 
 
 def find_server(name):
-    for s in api("GET", f"{NOVA}/servers/detail", headers=COMPUTE_MV, params={"name": f"^{name}$"}).json()["servers"]:
+    # Nova's name filter is a regular expression: list and compare exactly (names may hold $, (, ...).
+    for s in api("GET", f"{NOVA}/servers/detail", headers=COMPUTE_MV).json()["servers"]:
         if s["name"] == name:
             return s
     return None
@@ -170,6 +177,7 @@ def server(sid):
 def find_volume(name):
     vols = api("GET", f"{CINDER}/volumes/detail", params={"name": name},
                headers={"OpenStack-API-Version": "volume 3.64"}).json()["volumes"]
+    vols = [v for v in vols if v["name"] == name]
     return vols[0] if vols else None
 
 
@@ -206,7 +214,15 @@ def main():
                           "raw image copied by Glance into every RBD store (central, dcn0)")
     boot = ensure_image("cirros-raw-central", ["central"],
                         "raw image only in store central; the servers' disks are clones of its snap")
-    for img in (cirros, boot):
+    # name -> (server image, volume name); the servers' disks are clones of their image's snap.
+    pairs = {f"vm{i}": (boot, f"vo{i}") for i in range(3)}
+    seeded_images = [(cirros, stores_multi), (boot, ["central"])]
+    if not MIRRORED:
+        hostile = ensure_image(HOSTILE_NAMES["image"], ["central"],
+                               "hostile name: shell metacharacters and non-ASCII; boots the hostile server")
+        pairs[HOSTILE_NAMES["server"]] = (hostile, HOSTILE_NAMES["volume"])
+        seeded_images.append((hostile, ["central"]))
+    for img, _ in seeded_images:
         spec = f"images/{img['id']}@snap"
         info = rbd_json("site-a", "snap", "ls", f"images/{img['id']}", "--all")
         if not any(s["name"] == "snap" and str(s.get("protected")).lower() == "true" for s in info):
@@ -230,12 +246,11 @@ def main():
     flavor = ensure_flavor()
     seed["flavor"] = {"id": flavor, "name": "m1.seed"}
     servers = {}
-    for i in range(3):
-        name = f"vm{i}"
+    for name, (img, _) in pairs.items():
         s = find_server(name)
         if s is None:
             s = api("POST", f"{NOVA}/servers", headers=COMPUTE_MV, json={"server": {
-                "name": name, "imageRef": boot["id"], "flavorRef": flavor, "networks": "none"}}).json()["server"]
+                "name": name, "imageRef": img["id"], "flavorRef": flavor, "networks": "none"}}).json()["server"]
             log(f"server {name} {s['id']} requested")
         servers[name] = s["id"]
     for name, sid in servers.items():
@@ -250,26 +265,27 @@ def main():
         features.append("journaling")  # vms is journal-mirrored in pool mode: journaling = mirrored
     for name, sid in servers.items():
         disk = f"vms/{sid}_disk"
+        parent = pairs[name][0]["id"]
         if not rbd_exists("site-a", disk):
-            args = ["clone", f"images/{boot['id']}@snap", disk]
+            args = ["clone", f"images/{parent}@snap", disk]
             for f in features:
                 args += ["--image-feature", f]
             rbd("site-a", *args)
             write_data("site-a", disk)
-            log(f"{disk} cloned from images/{boot['id']}@snap and written")
+            log(f"{disk} cloned from images/{parent}@snap and written")
 
     vtype = "replicated" if MIRRORED else "standard"
     volumes = {}
-    for i in range(3):
-        name = f"vo{i}"
+    attach_to = {vol: srv for srv, (_, vol) in pairs.items()}
+    for name in attach_to:
         v = find_volume(name)
         if v is None:
             v = api("POST", f"{CINDER}/volumes", json={"volume": {
                 "name": name, "size": 1, "volume_type": vtype,
-                "description": f"seed volume attached to vm{i}"}}).json()["volume"]
+                "description": f"seed volume attached to {attach_to[name]}"}}).json()["volume"]
             log(f"volume {name} {v['id']} requested ({vtype})")
         volumes[name] = v["id"]
-    for i, (name, vid) in enumerate(volumes.items()):
+    for name, vid in volumes.items():
         v = wait(f"volume {name} settled", lambda: (lambda v: v if v["status"] in (
             "available", "in-use", "error") else None)(volume(vid)), 120)
         if v["status"] == "error":
@@ -278,9 +294,9 @@ def main():
             fresh = not v.get("attachments")
             if fresh:
                 write_data("site-a", f"volumes/volume-{vid}")
-            api("POST", f"{NOVA}/servers/{servers[f'vm{i}']}/os-volume_attachments", headers=COMPUTE_MV,
+            api("POST", f"{NOVA}/servers/{servers[attach_to[name]]}/os-volume_attachments", headers=COMPUTE_MV,
                 json={"volumeAttachment": {"volumeId": vid}})
-            log(f"volume {name} written and attached to vm{i}")
+            log(f"volume {name} written and attached to {attach_to[name]}")
     for name, vid in volumes.items():
         v = wait(f"volume {name} in-use", lambda: (lambda v: v if v["status"] in ("in-use", "error") else None)(
             volume(vid)), 120)
@@ -312,7 +328,7 @@ def main():
         log(f"site-b replays all {len(want)} images")
 
     # Record what was made, with content checksums (tests compare them with site-b after a migration).
-    for img, stores in ((cirros, stores_multi), (boot, ["central"])):
+    for img, stores in seeded_images:
         seed["images"].append({
             "name": img["name"], "id": img["id"], "stores": stores, "size": img["size"],
             "checksum": img.get("checksum"), "osHashAlgo": img.get("os_hash_algo"),
@@ -322,15 +338,15 @@ def main():
     for name, sid in servers.items():
         s = server(sid)
         seed["servers"].append({
-            "name": name, "id": sid, "status": s["status"], "imageId": boot["id"],
+            "name": name, "id": sid, "status": s["status"], "imageId": pairs[name][0]["id"],
             "volumes": [a["id"] for a in s.get("os-extended-volumes:volumes_attached", [])],
-            "disk": {"pool": "vms", "image": f"{sid}_disk", "parent": f"images/{boot['id']}@snap",
+            "disk": {"pool": "vms", "image": f"{sid}_disk", "parent": f"images/{pairs[name][0]['id']}@snap",
                      "sha256": rbd_sha256("site-a", f"vms/{sid}_disk")}})
-    for i, (name, vid) in enumerate(volumes.items()):
+    for name, vid in volumes.items():
         v = volume(vid)
         seed["volumes"].append({
             "name": name, "id": vid, "type": v["volume_type"], "size": v["size"], "status": v["status"],
-            "replicationStatus": v.get("replication_status"), "attachedTo": servers[f"vm{i}"],
+            "replicationStatus": v.get("replication_status"), "attachedTo": servers[attach_to[name]],
             "rbd": {"pool": "volumes", "image": f"volume-{vid}",
                     "sha256": rbd_sha256("site-a", f"volumes/volume-{vid}")}})
     tmp = f"{OSDIR}/seed.json.tmp"

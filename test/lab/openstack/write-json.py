@@ -17,6 +17,8 @@ net = os.environ["SWITCHYARD_LAB_NET"]
 profile = os.environ.get("SWITCHYARD_LAB_PROFILE", "default")
 osdir = f"{lab}/openstack"
 ctrl = f"{net}.31"
+# The cluster the cloud uses (lib.sh CLOUD_SITE: site-a until `openstack.sh repoint site-b`).
+cloud_site = os.environ.get("CLOUD_SITE", "site-a")
 secrets = dict(line.strip().split("=", 1) for line in open(f"{osdir}/secrets.env") if "=" in line)
 auth_url = f"http://{ctrl}:5000/v3"
 auth = v3.Password(auth_url=auth_url, username="admin", password=secrets["ADMIN_PASS"], project_name="admin",
@@ -39,9 +41,9 @@ if "image" in endpoints:
             stores.append({"id": s["id"], "type": s.get("type"), "default": bool(s.get("default", False)),
                            "description": s.get("description"),
                            "pool": props.get("pool"), "dataDir": props.get("data_dir"),
-                           "cephConf": {"central": f"{osdir}/ceph/site-a.conf",
+                           "cephConf": {"central": f"{osdir}/ceph/{cloud_site}.conf",
                                         "dcn0": f"{osdir}/ceph/site-b.conf"}.get(s["id"]),
-                           "site": {"central": "site-a", "dcn0": "site-b"}.get(s["id"])})
+                           "site": {"central": cloud_site, "dcn0": "site-b"}.get(s["id"])})
 
 volume_types = []
 if "volumev3" in endpoints:
@@ -87,7 +89,7 @@ doc = {
     "cinder": {
         "backend": "controller@ceph",
         "pool": "volumes",
-        "site": "site-a",
+        "site": cloud_site,
         "replicationTarget": "site-b" if profile == "default" else None,
         "volumeTypes": volume_types,
     },
@@ -98,6 +100,7 @@ doc = {
                 {"kind": "network-endpoint", "detail": "test/lab/openstack/network-endpoint.py: empty collections "
                  "for Nova's port/security-group lookups; no networks exist"}),
     "cephUser": "admin",
+    "cephSite": cloud_site,
     "seed": seed,
     "daemons": daemons,
 }

@@ -82,6 +82,9 @@ ssh_write_host() {
       printf 'SetEnv CEPH_CONF=%s\n' "$(lab_conf "$site")"
     fi
   } >"$dir/sshd_config.tmp"
+  # sshd refuses to start (even -t) without its privilege separation directory; Debian's unit creates it, and the
+  # lab installs openssh-server with service starts forbidden, so on a fresh machine nobody has.
+  [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
   /usr/sbin/sshd -t -f "$dir/sshd_config.tmp" || die "sshd config for $name is invalid ($dir/sshd_config.tmp)"
   if cmp -s "$dir/sshd_config.tmp" "$dir/sshd_config"; then
     rm -f "$dir/sshd_config.tmp"

@@ -11,11 +11,12 @@ import { nameSchema } from '../../inventory/schema';
 import { defineWizard } from '../define';
 import { TransportError, errorMessage } from '../errors';
 import type { StepContext, StepDef } from '../types';
-import { cinderFailoverStep, noServers, switchCommands } from './dr-shared/switch';
+import { bringUpStep } from './dr-shared/bring-up';
+import { azStep, cinderFailoverStep, switchCommands } from './dr-shared/switch';
 import { dr } from './dr-shared/commands';
 import { discoverScope, scopeEvidence } from './dr-shared/discover';
 import { describeLoss, lossWindow, type LossWindow } from './dr-shared/loss';
-import { cloudState, pool, rbdInfoIfExists, statuses } from './dr-shared/observe';
+import { pool, rbdInfoIfExists, statuses } from './dr-shared/observe';
 import {
   clusterEnd,
   drFacts,
@@ -265,10 +266,22 @@ const steps: StepDef<P>[] = [
       }),
     execute: async (ctx) => {
       if (ctx.facts['switchStartedAt'] === undefined) ctx.setFacts({ switchStartedAt: ctx.clock.now() });
-      const cmds = switchCommands(ctx, 'to', dir, {
-        pool: (p) => dr.poolPromote(dir.to(ctx).target, p, true),
-        image: (i) => dr.imagePromote(dir.to(ctx).target, i.pool, i.name, true),
-      });
+      // Safe to run again after a crash: images already primary here are left alone, so a re-run after an
+      // interrupted pool-level promote finishes image by image instead of force-promoting twice.
+      const imgs = wizardOwned(ctx.facts);
+      const infos = await pool(imgs, 4, (i) => rbdInfoIfExists(ctx, dir.to(ctx), i, { purpose: 'precondition' }));
+      const todo = imgs.filter((_, k) => infos[k]?.mirroring?.primary !== true);
+      const cmds =
+        todo.length === imgs.length
+          ? switchCommands(ctx, 'to', dir, {
+              pool: (p) => dr.poolPromote(dir.to(ctx).target, p, true),
+              image: (i) => dr.imagePromote(dir.to(ctx).target, i.pool, i.name, true),
+            })
+          : todo.map((i) => ({
+              host: dir.to(ctx).host,
+              argv: dr.imagePromote(dir.to(ctx).target, i.pool, i.name, true),
+              note: `${specOf(i)}: not primary yet (re-run)`,
+            }));
       for (const c of cmds) await ctx.run(c.host, c.argv, { ...(c.note ? { note: c.note } : {}) });
     },
     verify: async (ctx) => {
@@ -284,36 +297,8 @@ const steps: StepDef<P>[] = [
     },
   },
   cinderFailoverStep(dir, 'Failover'),
-  {
-    id: 'bring-up-workload',
-    title: 'Bring the workload up at the survivor',
-    phase: 'Bring-up',
-    risk: 'change',
-    skipIf: noServers,
-    plan: () => [],
-    manual: {
-      instructions: (c) =>
-        [
-          `The servers' compute hosts may be gone with ${c.params.lost.cluster}. Per server (${(drFacts(c.facts).servers ?? []).map((s) => s.name ?? s.id).join(', ') || 'in scope'}):`,
-          '- boot-from-volume: `openstack server evacuate` (or rebuild) onto a compute of the surviving site; its volumes are served by the survivor after failover-host;',
-          `- AZ per site: re-home in ${c.params.openstack?.availabilityZone ?? 'the DR availability zone'} (shelve / unshelve --availability-zone).`,
-          'Mark this step done: the wizard checks that every server is ACTIVE.',
-        ].join('\n'),
-      terminal: (c) => (c.params.openstack ? { host: c.params.openstack.controller } : undefined),
-    },
-    verify: async (ctx) => {
-      const cloud = await cloudState(ctx);
-      const bad = (cloud?.servers ?? []).filter(
-        (s) => ctx.params.scope.servers.includes(s.id) && s.status !== 'ACTIVE',
-      );
-      return {
-        ok: bad.length === 0,
-        evidence: bad.length
-          ? `not ACTIVE: ${bad.map((s) => `${s.id} ${s.status ?? ''}`).join(', ')}`
-          : 'servers ACTIVE',
-      };
-    },
-  },
+  bringUpStep<P>((c) => c.params.survivor.cluster),
+  azStep<P>(),
   {
     id: 'verify-and-report',
     title: 'Verify at the survivor and report RTO / RPO',

@@ -13,8 +13,10 @@ import { StepFailedError } from '../errors';
 import type { Check, PlanContext, StepContext } from '../types';
 import type { ImageState } from '../../images/glance-ops';
 import { copyProgressFor } from '../../images/tasks';
+import { measuredProgress, type StoreMeasurement } from '../../images/progress';
 import {
   checkRbdCopies,
+  measureCopies,
   controllerParam,
   glance,
   glanceCommand,
@@ -46,6 +48,8 @@ interface CopyFacts {
   /** Stores still to copy to, per image (those already holding it are left out). */
   todo?: Record<string, string[]>;
   skipped?: string[];
+  /** File stores' data_dir from Glance's stores/detail (for the progress probe). */
+  dataDirs?: Record<string, string>;
 }
 const factsOf = (c: PlanContext<ImagesCopyParams>): CopyFacts => c.facts as CopyFacts;
 
@@ -66,10 +70,25 @@ export function settle(st: ImageState, store: string, known: Set<string>): PairS
   return 'pending';
 }
 
-function describe(st: ImageState | undefined, store: string, state: PairState, attempt: number): string {
-  const p = st?.image ? copyProgressFor(st.tasks, store, st.image.size) : null;
-  const pct = p?.percent !== null && p?.percent !== undefined ? ` ${p.percent}%` : '';
-  return `${st?.image?.name ?? '?'}→${store}: ${state}${pct}${p?.taskMessage ? ` (${p.taskMessage})` : ''}${attempt > 1 ? ` attempt ${attempt}` : ''}`;
+function describe(
+  st: ImageState | undefined,
+  store: string,
+  state: PairState,
+  attempt: number,
+  m: StoreMeasurement | null,
+): string {
+  const p = measuredProgress({
+    base: st?.image ? copyProgressFor(st.tasks, store, st.image.size) : null,
+    measurement: state === 'pending' ? m : null,
+    totalBytes: st?.image?.size ?? null,
+    listed: state === 'done',
+    attempt: null,
+  });
+  const pct = p.percent !== null ? ` ${p.percent}%` : '';
+  const mib =
+    p.measuredBytes !== null ? ` ${Math.round(p.measuredBytes / 2 ** 20)} MiB in ${p.measuredAt ?? store}` : '';
+  const phase = state === 'pending' && p.phase && p.phase !== 'writing' ? ` ${p.phase}` : '';
+  return `${st?.image?.name ?? '?'}→${store}: ${state}${pct}${phase}${mib}${p.taskMessage ? ` (${p.taskMessage})` : ''}${attempt > 1 ? ` attempt ${attempt}` : ''}`;
 }
 
 async function copyAll(ctx: C): Promise<void> {
@@ -98,6 +117,7 @@ async function copyAll(ctx: C): Promise<void> {
   for (const [id, stores] of Object.entries(todo)) if (stores.length > 0) await send(id, stores);
   const deadline = ctx.clock.now() + ctx.params.timeoutSec * 1000;
   let misses = 0;
+  let last: Record<string, ImageState> = {};
   for (;;) {
     const ids = [...new Set(pairs.filter((p) => p.state === 'pending').map((p) => p.id))];
     if (ids.length === 0) break;
@@ -110,12 +130,22 @@ async function copyAll(ctx: C): Promise<void> {
           .map((p) => `${p.id}→${p.store}`)
           .join('\n'),
       );
+    const pendingPairs = pairs.filter((p) => p.state === 'pending').map((p) => ({ id: p.id, store: p.store }));
+    const measured = new Map(
+      (await measureCopies(ctx, pendingPairs, factsOf(ctx).dataDirs ?? {})).map((m) => [`${m.id}/${m.store}`, m]),
+    );
     const states = await pollImages(ctx, ids);
     if (!states) {
+      ctx.progress({
+        done: pairs.filter((p) => p.state !== 'pending').length,
+        total: pairs.length,
+        message: `Glance did not answer (${misses + 1}); ${pairs.map((p) => describe(last[p.id], p.store, p.state, p.attempt, measured.get(`${p.id}/${p.store}`) ?? null)).join('; ')}`,
+      });
       if (++misses >= 20) throw new StepFailedError('Glance did not answer 20 polls in a row');
       continue;
     }
     misses = 0;
+    last = states;
     const retry = new Map<string, string[]>();
     for (const p of pairs.filter((x) => x.state === 'pending')) {
       const st = states[p.id];
@@ -127,7 +157,9 @@ async function copyAll(ctx: C): Promise<void> {
     ctx.progress({
       done: settled,
       total: pairs.length,
-      message: pairs.map((p) => describe(states[p.id], p.store, p.state, p.attempt)).join('; '),
+      message: pairs
+        .map((p) => describe(states[p.id], p.store, p.state, p.attempt, measured.get(`${p.id}/${p.store}`) ?? null))
+        .join('; '),
     });
     for (const [id, stores] of retry) await send(id, stores);
   }
@@ -162,7 +194,7 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
         const info = await glance(ctx, { op: 'info' }, { purpose: 'discover' });
         if (!info.ok) throw new StepFailedError(`Glance info: ${info.message ?? ''}`);
         const res = (info.result ?? {}) as {
-          stores?: { id?: string }[];
+          stores?: { id?: string; properties?: { data_dir?: string } }[];
           import?: { 'import-methods'?: { value?: string[] } };
         };
         const known = new Set((res.stores ?? []).map((s) => s.id));
@@ -193,7 +225,9 @@ export const imagesCopyWizard = defineWizard<ImagesCopyParams>({
           todo[id] = want;
         }
         if (bad.length > 0) throw new StepFailedError('preflight failed', bad.join('\n'));
-        ctx.setFacts({ todo, skipped });
+        const dataDirs: Record<string, string> = {};
+        for (const s of res.stores ?? []) if (s.id && s.properties?.data_dir) dataDirs[s.id] = s.properties.data_dir;
+        ctx.setFacts({ todo, skipped, dataDirs });
       },
       verify: async (ctx) => {
         const f = factsOf(ctx);

@@ -17,6 +17,7 @@ import {
   type GlanceOpResult,
   type ImageState,
 } from '../../images/glance-ops';
+import { copyProbeArgv, parseCopyProbe, type ProbeSpec, type StoreMeasurement } from '../../images/progress';
 import { StepFailedError } from '../errors';
 import type { PlanContext, RunOptions, StepContext } from '../types';
 
@@ -167,4 +168,48 @@ export async function checkRbdCopies(
     }
   }
   return { ok, lines };
+}
+
+/**
+ * What each target store holds of the pending copies (progress.ts): one probe per store. A store that cannot be
+ * probed (file store without a known data_dir, probe failure) gives measurements with `error` set; never throws:
+ * progress is for the operator, settling is done by Glance's properties.
+ */
+export async function measureCopies(
+  ctx: AnyCtx,
+  pairs: { id: string; store: string }[],
+  dataDirs: Record<string, string>,
+): Promise<StoreMeasurement[]> {
+  const byStore = new Map<string, string[]>();
+  for (const p of pairs) byStore.set(p.store, [...new Set([...(byStore.get(p.store) ?? []), p.id])]);
+  const out: StoreMeasurement[] = [];
+  for (const [store, ids] of byStore) {
+    const fail = (error: string): void => {
+      for (const id of ids)
+        out.push({ id, store, exists: null, bytes: null, provisioned: null, snap: false, source: store, error });
+    };
+    try {
+      const end = storeEnd(ctx.inventory, store);
+      let spec: ProbeSpec;
+      let host: string;
+      if (end) {
+        spec = { kind: 'rbd', cluster: end.cluster, pool: end.pool, target: end.target };
+        host = end.host;
+      } else {
+        const dir = dataDirs[store];
+        if (!dir) {
+          fail('file store without a data_dir in Glance stores/detail');
+          continue;
+        }
+        host = controllerOf(ctx.inventory, ctx.params.controller).host;
+        spec = { kind: 'file', host, dataDir: dir };
+      }
+      const r = await ctx.run(host, copyProbeArgv(spec, ids), { purpose: 'poll', okExitCodes: [0, 1, 2] });
+      if (r.exitCode !== 0) fail(`probe exit ${r.exitCode ?? 'none'}: ${r.stderr.slice(-300)}`);
+      else out.push(...parseCopyProbe(r.stdout, store, spec, ids));
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ import {
 import { parseOpenstackRest, type OpenstackInventory } from '../../../parsers/openstack';
 import type { ParseResult } from '../../../parsers/result';
 import { osRestInventory } from '../../../commands/openstack';
-import { StepFailedError } from '../../errors';
+import { CommandFailedError, StepFailedError } from '../../errors';
 import type { RunOptions, StepContext } from '../../types';
 import { cmd } from './commands';
 import { controller, type ClusterEnd, type MigrationParams } from './params';
@@ -107,6 +107,41 @@ export async function cloudState(ctx: C, opts: RunOptions = read): Promise<Opens
   if (errs.length > 0)
     throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
   return inv;
+}
+
+/** Volume states Cinder leaves on its own (an attach or detach in flight): act only once they have settled. */
+const TRANSITIONAL = new Set(['attaching', 'detaching', 'reserved']);
+
+/**
+ * The cloud as it is once no volume of the scope is mid attach/detach (bounded). After a crash mid-command the
+ * request may still be in flight in Nova/Cinder; issuing it again then fails with 409 instead of doing nothing.
+ */
+export async function settledCloud(ctx: C, volumeIds: string[]): Promise<OpenstackInventory | undefined> {
+  const want = new Set(volumeIds);
+  for (let i = 0; ; i++) {
+    const cloud = await cloudState(ctx, { purpose: 'precondition' });
+    const busy = (cloud?.volumes ?? []).filter((v) => want.has(v.id) && TRANSITIONAL.has(v.status ?? ''));
+    if (!cloud || busy.length === 0) return cloud;
+    if (i >= 40)
+      throw new StepFailedError(
+        'volumes stay in a transitional state',
+        busy.map((v) => `${v.id} ${v.status ?? ''}`).join(', '),
+      );
+    await ctx.clock.sleep(3000, ctx.signal);
+  }
+}
+
+/**
+ * One cloud action. HTTP 409 means the server or volume is already changing state (typically the same request,
+ * sent just before a crash): that is not a failure of this step, whose wait and verify observe the end state.
+ */
+export async function cloudAction(ctx: C, host: string, argv: string[], note?: string): Promise<void> {
+  try {
+    await ctx.run(host, argv, note ? { note } : {});
+  } catch (e) {
+    if (e instanceof CommandFailedError && /\(HTTP 409\)/.test(e.evidence)) return;
+    throw e;
+  }
 }
 
 /** Mon IPs from `ceph mon dump --format json` (`mons[].public_addrs.addrvec[].addr` = "ip:port"). */

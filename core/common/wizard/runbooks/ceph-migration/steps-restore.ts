@@ -1,7 +1,7 @@
 /** Re-point the cloud (manual, verified), then Restore (downtime ends) and Finish. */
 import type { StepContext, StepDef } from '../../types';
 import { grepKey, oscmd } from './commands';
-import { cloudState } from './observe';
+import { cloudAction, cloudState, settledCloud } from './observe';
 import { checksums } from './steps-switch';
 import { controller, facts, type Ctx, type MigrationParams } from './params';
 
@@ -153,11 +153,16 @@ export const restoreSteps: S[] = [
     },
     execute: async (ctx) => {
       const ctl = controller(ctx);
-      const cloud = await cloudState(ctx, { purpose: 'precondition' });
+      const att = facts(ctx.facts).attachments ?? [];
+      const cloud = await settledCloud(
+        ctx,
+        att.map((a) => a.volumeId),
+      );
       if (!ctl || !cloud) return;
-      for (const a of facts(ctx.facts).attachments ?? []) {
-        if (!cloud.volumes.find((v) => v.id === a.volumeId)?.attachedServerIds.includes(a.serverId))
-          await ctx.run(ctl.host, oscmd.volumeAttach(ctl.role, a.serverId, a.volumeId));
+      for (const a of att) {
+        const v = cloud.volumes.find((x) => x.id === a.volumeId);
+        if (!v?.attachedServerIds.includes(a.serverId))
+          await cloudAction(ctx, ctl.host, oscmd.volumeAttach(ctl.role, a.serverId, a.volumeId), v?.name ?? undefined);
       }
     },
     wait: {
@@ -207,8 +212,8 @@ export const restoreSteps: S[] = [
       const cloud = await cloudState(ctx, { purpose: 'precondition' });
       if (!ctl || !cloud) return;
       for (const id of (ctx.facts['serversToStart'] as string[] | undefined) ?? []) {
-        if (cloud.servers.find((s) => s.id === id)?.status === 'SHUTOFF')
-          await ctx.run(ctl.host, oscmd.serverStart(ctl.role, id));
+        const s = cloud.servers.find((x) => x.id === id);
+        if (s?.status === 'SHUTOFF') await cloudAction(ctx, ctl.host, oscmd.serverStart(ctl.role, id), s.name ?? id);
       }
     },
     wait: {

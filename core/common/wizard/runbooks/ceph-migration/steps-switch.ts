@@ -2,7 +2,7 @@
 import { StepFailedError } from '../../errors';
 import type { StepContext, StepDef } from '../../types';
 import { cmd, oscmd } from './commands';
-import { cloudState, pool, poolStatus, rbdInfo } from './observe';
+import { cloudAction, cloudState, pool, poolStatus, rbdInfo, settledCloud } from './observe';
 import { controller, dst, facts, poolsParentsFirst, spec, src, type MigrationParams } from './params';
 
 type S = StepDef<MigrationParams>;
@@ -76,7 +76,8 @@ export const switchSteps: S[] = [
       // Remember which were running: restore starts exactly those.
       const prev = (ctx.facts['serversToStart'] as string[] | undefined) ?? [];
       ctx.setFacts({ serversToStart: [...new Set([...prev, ...active])] });
-      for (const id of active) await ctx.run(ctl.host, oscmd.serverStop(ctl.role, id));
+      const names = new Map(cloud.servers.map((s) => [s.id, s.name ?? s.id]));
+      for (const id of active) await cloudAction(ctx, ctl.host, oscmd.serverStop(ctl.role, id), names.get(id));
     },
     wait: {
       intervalMs: 3000,
@@ -123,12 +124,16 @@ export const switchSteps: S[] = [
     },
     execute: async (ctx) => {
       const ctl = controller(ctx);
-      const cloud = await cloudState(ctx, { purpose: 'precondition' });
+      const att = facts(ctx.facts).attachments ?? [];
+      const cloud = await settledCloud(
+        ctx,
+        att.map((a) => a.volumeId),
+      );
       if (!ctl || !cloud) return;
-      for (const a of facts(ctx.facts).attachments ?? []) {
+      for (const a of att) {
         const v = cloud.volumes.find((x) => x.id === a.volumeId);
         if (v?.attachedServerIds.includes(a.serverId))
-          await ctx.run(ctl.host, oscmd.volumeDetach(ctl.role, a.serverId, a.volumeId));
+          await cloudAction(ctx, ctl.host, oscmd.volumeDetach(ctl.role, a.serverId, a.volumeId), v.name ?? undefined);
       }
     },
     wait: {

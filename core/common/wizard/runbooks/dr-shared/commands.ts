@@ -138,6 +138,8 @@ const backendHost = (h: string): string => {
 export const oscmd = {
   serverStop: (r: OpenstackRole, id: string) => os(r, ['server', 'stop', checkUuid(id)]),
   serverStart: (r: OpenstackRole, id: string) => os(r, ['server', 'start', checkUuid(id)]),
+  /** A hard reboot makes the hypervisor open the server's disks again (now served by the survivor). */
+  serverRebootHard: (r: OpenstackRole, id: string) => os(r, ['server', 'reboot', '--hard', checkUuid(id)]),
   /** `cinder failover-host`: the whole backend moves; its driver demotes/promotes every replicated volume. */
   failoverHost: (r: OpenstackRole, host: string, backendId: string) =>
     cinder(r, ['failover-host', '--backend_id', validatePoolName(backendId), backendHost(host)]),

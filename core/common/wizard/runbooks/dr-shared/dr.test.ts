@@ -81,7 +81,7 @@ describe('DR wizards are registered and their plans are exact', () => {
       expect(findWizard(id)?.id).toBe(id);
   });
 
-  it('planned failover: pool-level for whole pools, image-level for the rest, Cinder volumes left to failover-host', () => {
+  it('planned failover: pool-level for whole pools, image-level for the rest, Cinder volumes demoted first and promoted by failover-host', () => {
     const params = plannedFailoverWizard.params.parse({
       primary: { cluster: 'site-a' },
       secondary: { cluster: 'site-b' },
@@ -95,7 +95,10 @@ describe('DR wizards are registered and their plans are exact', () => {
     expect(argvOf(plan, 'demote')).toEqual([
       'mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror pool demote vms',
       'mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image demote images/dr-snap-p1',
+      // Demoted here so the driver's non-forced promote cannot race its own demote (openstack-facts.md 7).
+      `mon-a: rbd --conf /etc/ceph/a.conf --client-mount-timeout 10 --rados-mon-op-timeout 10 --rados-osd-op-timeout 10 mirror image demote volumes/volume-${VOL}`,
     ]);
+    expect(argvOf(plan, 'wait-demotion-propagated')).toHaveLength(3);
     expect(
       argvOf(plan, 'promote').every((a) => a.startsWith('mon-b: ') && / promote (vms|images\/dr-snap-p1)$/.test(a)),
     ).toBe(true);
@@ -150,6 +153,33 @@ describe('DR wizards are registered and their plans are exact', () => {
         scope: { pools: ['vms'] },
       }),
     ).toThrow();
+  });
+
+  it('unplanned failover brings the workload up after failover-host: hard reboot when ACTIVE, start when SHUTOFF', () => {
+    const a = '0b0e6c1e-1111-4a63-9d47-0d5e1a1b2c3d';
+    const b = '0b0e6c1e-2222-4a63-9d47-0d5e1a1b2c3d';
+    const params = unplannedFailoverWizard.params.parse({
+      lost: { cluster: 'site-a' },
+      survivor: { cluster: 'site-b' },
+      scope: { pools: ['vms'], servers: [a, b] },
+      openstack,
+    });
+    const plan = planWizard(unplannedFailoverWizard, params, inventory, {
+      ...facts,
+      servers: [
+        { id: a, name: 'vm0', status: 'ACTIVE' },
+        { id: b, name: 'vm1', status: 'SHUTOFF' },
+      ],
+    });
+    const ids = plan.map((s) => s.id);
+    expect(ids.indexOf('cinder-failover')).toBeLessThan(ids.indexOf('bring-up-workload'));
+    const up = plan.find((s) => s.id === 'bring-up-workload');
+    expect(up?.manual).toBeUndefined();
+    expect(argvOf(plan, 'bring-up-workload')).toEqual([
+      `ctl: sh -c . "$1" || exit 97; shift; exec "$@" sh /home/op/openrc openstack server reboot --hard ${a}`,
+      `ctl: sh -c . "$1" || exit 97; shift; exec "$@" sh /home/op/openrc openstack server start ${b}`,
+    ]);
+    expect(plan.find((s) => s.id === 'reassign-az')?.notApplicable).toMatch(/no availability zone/);
   });
 
   it('failback: demote and resync only the chosen stale side, each behind its own typed confirmation, then switch back with Cinder "default"', () => {

@@ -80,8 +80,28 @@ function startedSwitch<P>(ctx: StepContext<P>): void {
   if (drFacts(ctx.facts).switchStartedAt === undefined) ctx.setFacts({ switchStartedAt: ctx.clock.now() });
 }
 
+/**
+ * The images demoted by the wizard: its own, plus the Cinder volumes when Cinder fails over in this run. Cinder's
+ * driver demotes and promotes (without force) back to back, and in 2 of 5 traced cycles the promote won the race and
+ * left split-brain (openstack-facts.md 7). Demoting the volumes here and waiting until the other side has the
+ * demotion makes the driver's own demote a no-op (it then force-promotes an image whose demotion was replayed).
+ */
+export function demotedImages<P extends SwitchParams>(c: Ctx<P>, dir: Direction<P>): DrImage[] {
+  const cinderHere = !!c.params.openstack?.cinder && !!dir.backendId(c);
+  return [...wizardOwned(c.facts), ...(cinderHere ? cinderOwned(c.facts) : [])];
+}
+
 export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<P>[] {
   const images = (c: Ctx<P>): DrImage[] => drFacts(c.facts).images ?? [];
+  const demoted = (c: Ctx<P>): DrImage[] => demotedImages(c, dir);
+  const cinderDemotes = (c: Ctx<P>): PlannedCommand[] =>
+    demoted(c)
+      .filter((i) => i.owner === 'cinder')
+      .map((i) => ({
+        host: dir.from(c).host,
+        argv: dr.imageDemote(dir.from(c).target, i.pool, i.name),
+        note: `${i.openstack ?? specOf(i)}: demoted before failover-host (no promote racing the demote)`,
+      }));
   return [
     {
       id: 'wait-caught-up',
@@ -186,30 +206,51 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
       phase: 'Switch-over',
       risk: 'destructive',
       description:
-        'From here the current primary is read-only. Cinder volumes are left to failover-host (its driver demotes and promotes them).',
+        'From here the current primary is read-only. Replicated Cinder volumes are demoted too when Cinder fails over in this run; failover-host then promotes them at the other site.',
       confirm: (c) => ({
         expected: dir.from(c).cluster,
         prompt: `Demote the scope's images at ${dir.from(c).cluster} (it becomes read-only)`,
       }),
       skipIf: (c) =>
-        drFacts(c.facts).images && wizardOwned(c.facts).length === 0
-          ? 'every image in scope is a Cinder volume (failover-host switches them)'
+        drFacts(c.facts).images && demoted(c).length === 0
+          ? 'every image in scope is a Cinder volume and Cinder does not fail over in this run'
           : undefined,
-      plan: (c) =>
-        switchCommands(c, 'from', dir, {
-          pool: (p) => dr.poolDemote(dir.from(c).target, p),
-          image: (i) => dr.imageDemote(dir.from(c).target, i.pool, i.name),
-        }),
+      plan: (c) => [
+        ...(wizardOwned(c.facts).length || !drFacts(c.facts).images
+          ? switchCommands(c, 'from', dir, {
+              pool: (p) => dr.poolDemote(dir.from(c).target, p),
+              image: (i) => dr.imageDemote(dir.from(c).target, i.pool, i.name),
+            })
+          : []),
+        ...cinderDemotes(c),
+      ],
       execute: async (ctx) => {
         startedSwitch(ctx);
-        const plan = switchCommands(ctx, 'from', dir, {
+        const own = switchCommands(ctx, 'from', dir, {
           pool: (p) => dr.poolDemote(dir.from(ctx).target, p),
           image: (i) => dr.imageDemote(dir.from(ctx).target, i.pool, i.name),
         });
+        // Idempotent: after a crash, an image already non-primary is not demoted again (rbd refuses it).
+        const flags = await primaryFlags(ctx, dir.from(ctx), dir.to(ctx), demoted(ctx));
+        const todo = new Set(flags.filter((x) => x.a === true).map((x) => specOf(x.image)));
+        const fresh = todo.size === flags.length;
+        const imageDemote = (i: DrImage, note: string): PlannedCommand => ({
+          host: dir.from(ctx).host,
+          argv: dr.imageDemote(dir.from(ctx).target, i.pool, i.name),
+          note,
+        });
+        const plan = [
+          ...(fresh
+            ? own
+            : wizardOwned(ctx.facts)
+                .filter((i) => todo.has(specOf(i)))
+                .map((i) => imageDemote(i, `${specOf(i)} (re-run)`))),
+          ...cinderDemotes(ctx).filter((c) => todo.has(c.argv[c.argv.length - 1] ?? '')),
+        ];
         for (const c of plan) await ctx.run(c.host, c.argv, { ...(c.note ? { note: c.note } : {}) });
       },
       verify: async (ctx) => {
-        const flags = await primaryFlags(ctx, dir.from(ctx), dir.to(ctx), wizardOwned(ctx.facts));
+        const flags = await primaryFlags(ctx, dir.from(ctx), dir.to(ctx), demoted(ctx));
         const bad = flags.filter((x) => x.a !== false);
         return {
           ok: bad.length === 0,
@@ -227,9 +268,9 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
       description:
         'Promoting before every image shows up+stopped (journal) or up+unknown (snapshot) fails EBUSY partway (ceph-facts.md 6). Reaching this state also proves RPO 0: everything up to the demotion was replayed.',
       skipIf: (c) =>
-        drFacts(c.facts).images && wizardOwned(c.facts).length === 0 ? 'no image switched by the wizard' : undefined,
+        drFacts(c.facts).images && demoted(c).length === 0 ? 'no image demoted by the wizard' : undefined,
       plan: (c) =>
-        [...new Set(wizardOwned(c.facts).map((i) => i.pool))].map((p) => ({
+        [...new Set(demoted(c).map((i) => i.pool))].map((p) => ({
           host: dir.to(c).host,
           argv: dr.mirrorPoolStatus(dir.to(c).target, p),
           note: 'polled',
@@ -240,7 +281,7 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
         timeoutMs: 600_000,
         timeoutFrom: (c) => c.params.timeouts.propagationSec * 1000,
         poll: async (ctx) => {
-          const imgs = wizardOwned(ctx.facts);
+          const imgs = demoted(ctx);
           const st = await statuses(ctx, dir.to(ctx), imgs);
           const waiting = imgs.filter((i) => !demotionSeen(st.get(specOf(i))));
           return {
@@ -255,7 +296,7 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
         },
       },
       verify: async (ctx) => {
-        const imgs = wizardOwned(ctx.facts);
+        const imgs = demoted(ctx);
         const st = await statuses(ctx, dir.to(ctx), imgs, { purpose: 'verify' });
         const waiting = imgs.filter((i) => !demotionSeen(st.get(specOf(i))));
         return {
@@ -271,11 +312,11 @@ export function switchSteps<P extends SwitchParams>(dir: Direction<P>): StepDef<
       risk: 'read',
       skipIf: (c) => (c.params.checksums ? undefined : 'checksums not asked for in the parameters'),
       plan: (c) =>
-        wizardOwned(c.facts).flatMap((i) =>
+        demoted(c).flatMap((i) =>
           [dir.from(c), dir.to(c)].map((e) => ({ host: e.host, argv: dr.checksum(e.target, i.pool, i.name) })),
         ),
       execute: async (ctx) => {
-        const imgs = wizardOwned(ctx.facts);
+        const imgs = demoted(ctx);
         const [a, b] = await Promise.all([checksumAll(ctx, dir.from(ctx), imgs), checksumAll(ctx, dir.to(ctx), imgs)]);
         ctx.setFacts({ sumsFrom: a, sumsTo: b });
       },

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Seeds a lab with many tiny RBD images for `npm run bench:topology` (named swy-bulk-*, so `clean` finds them).
+#   bash bench/topology-seed.sh seed SITE POOL COUNT [journal]   # journal: layering,exclusive-lock,journaling
+#   bash bench/topology-seed.sh clean                            # removes every swy-bulk-* image of the lab
+#   bash bench/topology-seed.sh count                            # images per site/pool
+# Uses the lab's own confs and admin keyrings (SWITCHYARD_LAB_DIR), runs `rbd create` 6 at a time (each is
+# ~0.2 s, mostly waiting on the OSD), and skips names that already exist, so it can be re-run to grow N.
+set -euo pipefail
+LAB=${SWITCHYARD_LAB_DIR:?set SWITCHYARD_LAB_DIR}
+LAB=${LAB%/}
+P=${SEED_PARALLEL:-6}
+
+rbdc() {
+  local site=$1
+  shift
+  rbd -c "$LAB/ceph/$site.conf" --keyring "$LAB/ceph/$site.client.admin.keyring" --client-mount-timeout 30 "$@"
+}
+
+case ${1:-} in
+  seed)
+    site=$2 pool=$3 count=$4 kind=${5:-plain}
+    feat=layering
+    [[ $kind == journal ]] && feat=layering,exclusive-lock,journaling
+    have=$(rbdc "$site" ls "$pool" | grep -c '^swy-bulk-' || true)
+    echo "$site/$pool: $have swy-bulk images, want $count ($feat)"
+    t0=$(date +%s)
+    seq "$have" $((count - 1)) | sed "s/^/swy-bulk-$pool-/" |
+      xargs -r -P "$P" -I{} rbd -c "$LAB/ceph/$site.conf" --keyring "$LAB/ceph/$site.client.admin.keyring" \
+        create --size 1M --image-feature "$feat" "$pool/{}"
+    echo "$site/$pool: created $((count - have > 0 ? count - have : 0)) in $(($(date +%s) - t0)) s"
+    ;;
+  clean)
+    for site in site-a site-b; do
+      for pool in images volumes vms; do
+        rbdc "$site" ls "$pool" | grep '^swy-bulk-' |
+          xargs -r -P "$P" -I{} rbd -c "$LAB/ceph/$site.conf" --keyring "$LAB/ceph/$site.client.admin.keyring" \
+            rm --no-progress "$pool/{}" || true
+      done
+    done
+    ;;
+  count)
+    for site in site-a site-b; do
+      for pool in images volumes vms; do
+        printf '%s/%s %s\n' "$site" "$pool" "$(rbdc "$site" ls "$pool" | wc -l)"
+      done
+    done
+    ;;
+  *)
+    sed -n 2,6p "$0"
+    exit 2
+    ;;
+esac

@@ -1,0 +1,174 @@
+/**
+ * The unplanned failover through the real renderer and the real local host, against the lab (SWITCHYARD_LAB_DIR,
+ * default profile): the topology shows site-a down after `lab.sh fault stop-site site-a` (time printed), the
+ * wizard proves the loss, shows the data-loss window in the typed confirmation, refuses a wrong name, force-promotes
+ * at site-b and succeeds; rbd on site-b confirms. Scope: one snapshot-mirrored test image (the cloud half is proven
+ * by test/integration/dr.test.ts). afterAll brings site-a back and removes the image on both sides.
+ */
+import { expect, test } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
+import { Vault } from '../../core/node/vault/vault';
+import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
+
+const dir = labDir();
+const PASS = 'dr e2e passphrase';
+const shots = join(process.cwd(), 'test-results', 'screenshots');
+const tag = `swydre2e${Date.now().toString(36)}`;
+const IMG = `images/${tag}`;
+let lab: TopologyLab | undefined;
+let host: ChildProcess | null = null;
+let url = '';
+
+test.describe.configure({ mode: 'serial' });
+test.skip(!dir, 'no lab (SWITCHYARD_LAB_DIR)');
+
+async function rbd(site: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const c = lab?.lab.clusters.find((x) => x.name === site);
+  if (!lab || !c) throw new Error(site);
+  const r = await lab.onSite(site, [
+    'rbd',
+    '--conf',
+    c.confPath,
+    '--keyring',
+    c.keyringPath,
+    '--client-mount-timeout',
+    '10',
+    '--rados-mon-op-timeout',
+    '10',
+    ...args,
+  ]);
+  return { code: r.exitCode, out: r.stdout, err: r.stderr };
+}
+async function rbdOk(site: string, ...args: string[]): Promise<string> {
+  const r = await rbd(site, ...args);
+  if (r.code !== 0) throw new Error(`rbd ${args.join(' ')} on ${site}: ${r.err}`);
+  return r.out;
+}
+async function primaryAt(site: string): Promise<boolean | null> {
+  const r = await rbd(site, 'info', IMG, '--format', 'json');
+  if (r.code !== 0) return null;
+  return (JSON.parse(r.out) as { mirroring?: { primary?: boolean } }).mirroring?.primary ?? null;
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  lab = await openTopologyLab(dir ?? '');
+  await rbdOk('site-a', 'create', '--size', '16M', IMG);
+  await rbdOk('site-a', 'mirror', 'image', 'enable', IMG, 'snapshot');
+  await rbdOk('site-a', 'bench', '--io-type', 'write', '--io-size', '1M', '--io-total', '4M', IMG);
+  await rbdOk('site-a', 'mirror', 'image', 'snapshot', IMG);
+  // Replication of a new image is published late (ceph-facts.md 5): wait on observed state, bounded.
+  const end = Date.now() + 180_000;
+  while ((await primaryAt('site-b')) !== false) {
+    if (Date.now() > end) throw new Error(`${IMG} never appeared non-primary at site-b`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  const home = mkdtempSync(join(tmpdir(), 'swy-dr-e2e-'));
+  const vault = new Vault({ path: join(home, 'vault.json') });
+  await vault.init({ passphrase: PASS });
+  await vault.add({
+    kind: 'ssh-key',
+    label: 'lab-key',
+    value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  });
+  await vault.lock();
+  writeFileSync(join(home, 'inventory.yaml'), stringify(lab.inventory));
+  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
+    candidates: () => Promise.resolve(lab?.lab.hosts.map((h) => ({ host: h.address, port: h.port })) ?? []),
+  });
+  await kh.importKnownHosts(lab.lab.knownHostsPath);
+  mkdirSync(shots, { recursive: true });
+  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+    env: { ...process.env, SWITCHYARD_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
+    createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+  });
+});
+
+test.afterAll(async () => {
+  test.setTimeout(300_000);
+  host?.kill('SIGTERM');
+  if (!lab) return;
+  // Leave the lab as found: site-a up, the test image gone from both sides (split-brained: disable, then remove).
+  await lab.labSh('fault', 'start-site', 'site-a');
+  const end = Date.now() + 120_000;
+  while ((await rbd('site-a', 'ls', 'images')).code !== 0 && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 3000));
+  for (const site of ['site-a', 'site-b']) {
+    await rbd(site, 'mirror', 'image', 'disable', '--force', IMG);
+    await rbd(site, 'rm', '--no-progress', IMG);
+  }
+  lab.close();
+});
+
+test('unplanned failover: site-a shown down, loss proven, data-loss window in the typed confirmation, force-promote at site-b @dr-lab', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  if (!lab) return;
+  await page.goto(url);
+  await page.locator('[data-nav="vault"]').click();
+  await page.getByTestId('vault-passphrase').fill(PASS);
+  await page.getByTestId('vault-unlock').click();
+  await expect(page.getByTestId('secrets-table')).toContainText('lab-key');
+
+  await page.locator('[data-nav="topology"]').click();
+  const chipA = page.getByTestId('site-site-a');
+  await expect(chipA).toContainText('reachable', { timeout: 180_000 });
+  await expect(chipA).not.toContainText('unreachable');
+  const t0 = Date.now();
+  const stopping = lab.labSh('fault', 'stop-site', 'site-a');
+  await expect(chipA).toContainText('unreachable', { timeout: 60_000 });
+  const shownMs = Date.now() - t0;
+  await stopping;
+  console.log(`site-a shown unreachable in the browser ${shownMs} ms after stop-site began`);
+  expect(shownMs).toBeLessThan(10_000);
+  await page.screenshot({ path: join(shots, 'dr-site-down.png'), fullPage: true });
+
+  await page.locator('[data-nav="wizards"]').click();
+  await page.getByLabel('Wizard').selectOption('dr-unplanned-failover');
+  const params = {
+    lost: { cluster: 'site-a' },
+    survivor: { cluster: 'site-b' },
+    scope: { images: [{ pool: 'images', name: tag }] },
+    probeSec: 5,
+    fence: 'none',
+  };
+  await page.getByTestId('wizard-params').fill(JSON.stringify(params, null, 2));
+  await page.getByTestId('wizard-plan-discover').click();
+  await expect(page.getByTestId('plan-step').first()).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('wizards-view')).toContainText(`mirror image promote --force ${IMG}`);
+  await page.screenshot({ path: join(shots, 'dr-plan.png'), fullPage: true });
+
+  await page.getByTestId('wizard-start').click();
+  const status = page.getByTestId('run-status');
+  await expect(status).toHaveText('waiting-confirmation', { timeout: 300_000 });
+  const box = page.getByTestId('confirm-box');
+  await expect(box).toContainText('site-a');
+  await expect(box).toContainText(/data-loss window: .*s of writes/);
+  await page.screenshot({ path: join(shots, 'dr-confirm.png'), fullPage: true });
+  await page.getByTestId('confirm-input').fill('site-b');
+  await page.getByTestId('confirm-button').click();
+  await expect(page.locator('[role=alert]')).toContainText('refused');
+  await expect(status).toHaveText('waiting-confirmation');
+  await page.getByTestId('confirm-input').fill('site-a');
+  await page.getByTestId('confirm-button').click();
+  await expect(status).toHaveText('succeeded', { timeout: 300_000 });
+  await expect(page.getByTestId('run-steps')).toContainText('primary at site-b');
+  await page.screenshot({ path: join(shots, 'dr-succeeded.png'), fullPage: true });
+
+  expect(await primaryAt('site-b')).toBe(true);
+});
