@@ -184,6 +184,9 @@ export const command: CliCommand = {
             else if (r.type === 'failed')
               process.stderr.write(`  [${r.step}] FAILED: ${r.reason}\n${r.evidence ? `${r.evidence}\n` : ''}`);
             else if (r.type === 'verified') process.stderr.write(`  [${r.step}] verified: ${r.evidence}\n`);
+            else if (r.type === 'run-paused' && r.status === 'reconnecting')
+              process.stderr.write(`  [${r.step ?? '-'}] PAUSED: ${r.message}\n`);
+            else if (r.type === 'run-resumed') process.stderr.write(`  resumed: ${r.reason}\n`);
           },
     });
     try {
