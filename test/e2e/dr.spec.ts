@@ -130,16 +130,21 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
   await expect(chipA).toContainText('reachable', { timeout: 180_000 });
   await expect(chipA).not.toContainText('unreachable');
   const t0 = Date.now();
-  const stopping = lab.labSh('fault', 'stop-site', 'site-a');
+  let stoppedMs = 0;
+  const stopping = lab.labSh('fault', 'stop-site', 'site-a').then(() => {
+    stoppedMs = Date.now() - t0;
+  });
   await expect(chipA).toContainText('unreachable', { timeout: 60_000 });
   const shownMs = Date.now() - t0;
   await stopping;
-  console.log(`site-a shown unreachable in the browser ${shownMs} ms after stop-site began`);
-  expect(shownMs).toBeLessThan(10_000);
+  // Printed, not asserted (no timed assertions); the expect above is bounded by its own timeout.
+  console.log(
+    `site-a shown unreachable in the browser ${shownMs} ms after stop-site began (stop-site returned after ${stoppedMs} ms)`,
+  );
   await page.screenshot({ path: join(shots, 'dr-site-down.png'), fullPage: true });
 
   await page.locator('[data-nav="wizards"]').click();
-  await page.getByLabel('Wizard').selectOption('dr-unplanned-failover');
+  await page.locator('select[aria-label="Wizard"]').selectOption('dr-unplanned-failover');
   const params = {
     lost: { cluster: 'site-a' },
     survivor: { cluster: 'site-b' },

@@ -403,7 +403,10 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
     await topo.discover({ openstack: 'off' });
     expect(topo.summary().sites.find((x) => x.name === 'site-a')?.reachable).toBe(true);
     const stopAt = Date.now();
-    const stopping = lab.labSh('fault', 'stop-site', 'site-a');
+    let stoppedAt = 0;
+    const stopping = lab.labSh('fault', 'stop-site', 'site-a').then(() => {
+      stoppedAt = Date.now();
+    });
     let seenAt: number | null = null;
     const passes: number[] = [];
     while (seenAt === null && Date.now() - stopAt < 120_000) {
@@ -413,13 +416,15 @@ describe.skipIf(!dir)('DR wizards on the real lab', () => {
       if (snap.model.sites.find((x) => x.name === 'site-a')?.reachable === false) seenAt = Date.now();
       else await new Promise((r) => setTimeout(r, Math.max(0, 5000 - (Date.now() - p0))));
     }
-    const stoppedAt = await stopping.then(() => Date.now());
+    await stopping;
     log.push(
       `site-a down: topology marked it unreachable ${seenAt === null ? 'never' : `${seenAt - stopAt} ms`} after stop-site began (stop-site itself took ${stoppedAt - stopAt} ms); refresh passes ${passes.join(', ')} ms`,
     );
     console.log(log[log.length - 1]);
-    expect(seenAt).not.toBeNull();
-    expect((seenAt ?? Infinity) - stopAt).toBeLessThan(10_000);
+    // Figures are printed, not asserted (no timed assertions): what must hold is that the site is marked down by
+    // the first refresh pass that starts once stop-site has returned, i.e. no pass hangs on the dead site.
+    expect(seenAt, 'site-a never marked unreachable').not.toBeNull();
+    expect(seenAt ?? Infinity).toBeLessThanOrEqual(stoppedAt + (passes[passes.length - 1] ?? 0) + 5000);
     // Every call on the dead site is bounded: a refresh with site-a gone returns.
     const d0 = Date.now();
     const again = await topo.refresh();
