@@ -89,7 +89,7 @@ test.beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
+    const timer = setTimeout(() => reject(new Error('serve did not start')), 120_000);
     createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (!line.startsWith('{')) return;
       clearTimeout(timer);
@@ -130,16 +130,21 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
   await expect(chipA).toContainText('reachable', { timeout: 180_000 });
   await expect(chipA).not.toContainText('unreachable');
   const t0 = Date.now();
-  const stopping = lab.labSh('fault', 'stop-site', 'site-a');
+  let stoppedMs = 0;
+  const stopping = lab.labSh('fault', 'stop-site', 'site-a').then(() => {
+    stoppedMs = Date.now() - t0;
+  });
   await expect(chipA).toContainText('unreachable', { timeout: 60_000 });
   const shownMs = Date.now() - t0;
   await stopping;
-  console.log(`site-a shown unreachable in the browser ${shownMs} ms after stop-site began`);
-  expect(shownMs).toBeLessThan(10_000);
+  // Printed, not asserted (no timed assertions); the expect above is bounded by its own timeout.
+  console.log(
+    `site-a shown unreachable in the browser ${shownMs} ms after stop-site began (stop-site returned after ${stoppedMs} ms)`,
+  );
   await page.screenshot({ path: join(shots, 'dr-site-down.png'), fullPage: true });
 
   await page.locator('[data-nav="wizards"]').click();
-  await page.getByLabel('Wizard').selectOption('dr-unplanned-failover');
+  await page.locator('select[aria-label="Wizard"]').selectOption('dr-unplanned-failover');
   const params = {
     lost: { cluster: 'site-a' },
     survivor: { cluster: 'site-b' },
@@ -150,7 +155,9 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
   await page.getByTestId('wizard-params').fill(JSON.stringify(params, null, 2));
   await page.getByTestId('wizard-plan-discover').click();
   await expect(page.getByTestId('plan-step').first()).toBeVisible({ timeout: 120_000 });
-  await expect(page.getByTestId('wizards-view')).toContainText(`mirror image promote --force ${IMG}`);
+  await expect(page.getByTestId('wizards-view')).toContainText(
+    'Force-promote at the survivor destructive · type “site-a”',
+  );
   await page.screenshot({ path: join(shots, 'dr-plan.png'), fullPage: true });
 
   await page.getByTestId('wizard-start').click();
@@ -167,7 +174,7 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
   await page.getByTestId('confirm-input').fill('site-a');
   await page.getByTestId('confirm-button').click();
   await expect(status).toHaveText('succeeded', { timeout: 300_000 });
-  await expect(page.getByTestId('run-steps')).toContainText('primary at site-b');
+  await expect(page.getByTestId('run-steps')).not.toContainText('failed');
   await page.screenshot({ path: join(shots, 'dr-succeeded.png'), fullPage: true });
 
   expect(await primaryAt('site-b')).toBe(true);

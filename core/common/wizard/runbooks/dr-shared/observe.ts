@@ -117,11 +117,16 @@ export async function primaryFlags(
   });
 }
 
+/**
+ * Servers and volumes as Nova and Cinder report them. Only their lists must be complete: with a site lost, Glance's
+ * store listing of that site's RBD store hangs until its timeout (seen in the lab with site-a stopped), and the DR
+ * wizards never need it.
+ */
 export async function cloudState(ctx: C, opts: RunOptions = read): Promise<OpenstackInventory | undefined> {
   const c = controllerOf(ctx.inventory, ctx.params.openstack);
   if (!c) return undefined;
   const inv = await readParsed(ctx as AnyCtx, c.host, osRestInventory(c.role), parseOpenstackRest, opts);
-  const errs = Object.entries(inv.errors);
+  const errs = Object.entries(inv.errors).filter(([k]) => k === 'auth' || k === 'servers' || k === 'volumes');
   if (errs.length > 0)
     throw new StepFailedError(`OpenStack inventory incomplete: ${errs.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
   return inv;
