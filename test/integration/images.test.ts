@@ -33,6 +33,11 @@ describe.skipIf(!dir)('images on the real lab', () => {
     if (r.exitCode !== 0) throw new Error(`openstack ${args.join(' ')}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Record<string, unknown>;
   };
+  /** For commands without JSON output (delete). */
+  const osDo = async (args: string[]): Promise<void> => {
+    const r = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec "$@"`, 'sh', 'openstack', ...args]);
+    if (r.exitCode !== 0) throw new Error(`openstack ${args.join(' ')}: ${r.stderr}`);
+  };
   const storesOf = async (id: string): Promise<string[]> => {
     const s = await osCli(['image', 'show', id]);
     const props = (s['properties'] ?? {}) as Record<string, unknown>;
@@ -320,13 +325,13 @@ describe.skipIf(!dir)('images on the real lab', () => {
       expect(ids('site-b')).not.toContain(server);
     } finally {
       if (server) {
-        await osCli(['server', 'delete', '--wait', server]).catch((e: unknown) =>
+        await osDo(['server', 'delete', '--wait', server]).catch((e: unknown) =>
           console.log(`server delete: ${String(e)}`),
         );
         await rbd('site-b', 'rm', '--no-progress', diskB()).catch(() => '');
       }
       for (const v of volumes)
-        await osCli(['volume', 'delete', v]).catch((e: unknown) => console.log(`volume delete: ${String(e)}`));
+        await osDo(['volume', 'delete', v]).catch((e: unknown) => console.log(`volume delete: ${String(e)}`));
       // Glance refuses to delete C while the clone of its snap exists: wait for Cinder to remove the volumes.
       for (let i = 0; i < 90; i++) {
         const left = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec openstack volume list -f value -c ID`]);
