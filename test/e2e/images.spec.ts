@@ -156,8 +156,11 @@ test('image matrix: copy to dcn0 from the view, progress bar per store, then pre
     'json',
     `images/${imageId}`,
   ]);
-  // total: once Glance has snapshotted, the data is counted on the snapshot row and the head shows 0.
-  const used = (JSON.parse(du.stdout) as { total_used_size?: number }).total_used_size ?? 0;
+  // Summed over the rows: once Glance has snapshotted, the data is counted on the snapshot row, the head shows 0.
+  const used = (JSON.parse(du.stdout) as { images: { used_size?: number }[] }).images.reduce(
+    (a, r) => a + (r.used_size ?? 0),
+    0,
+  );
   console.log(`bar ${first}%, rbd du right after: ${Math.round(used / 2 ** 20)} MiB of 512 MiB`);
   expect(used / 2 ** 29).toBeGreaterThanOrEqual(first / 100);
   // …and the bar moves on (or the copy ends and the cell turns present).

@@ -26,12 +26,34 @@ describe.skipIf(!dir)('images on the real lab', () => {
   let wiz: WizardService;
   let svc: ImagesService;
   let openrc = '';
+  let glanceUrl = '';
+  let dcn1Dir = '';
+  /** Independent of the console's Glance program: the image's tasks straight from the API (token on stdin). */
+  const tasksOf = async (
+    id: string,
+  ): Promise<{ status: string; input?: { import_req?: { method?: { name?: string }; stores?: string[] } } }[]> => {
+    const r = await ctl([
+      'sh',
+      '-c',
+      `. ${quoteArg(openrc)} && T=$(openstack token issue -f value -c id) && printf 'X-Auth-Token: %s\n' "$T" | curl -sf -H @- "$1/v2/images/$2/tasks"`,
+      'sh',
+      glanceUrl,
+      id,
+    ]);
+    if (r.exitCode !== 0) throw new Error(`tasks of ${id}: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { tasks: [] }).tasks;
+  };
   const created: string[] = [];
   const ctl = (argv: string[]) => lab.pool.run('controller', argv, { timeoutMs: 300_000 });
   const osCli = async (args: string[]): Promise<Record<string, unknown>> => {
     const r = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec "$@"`, 'sh', 'openstack', ...args, '-f', 'json']);
     if (r.exitCode !== 0) throw new Error(`openstack ${args.join(' ')}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  /** For commands without JSON output (delete). */
+  const osDo = async (args: string[]): Promise<void> => {
+    const r = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec "$@"`, 'sh', 'openstack', ...args]);
+    if (r.exitCode !== 0) throw new Error(`openstack ${args.join(' ')}: ${r.stderr}`);
   };
   const storesOf = async (id: string): Promise<string[]> => {
     const s = await osCli(['image', 'show', id]);
@@ -92,6 +114,12 @@ describe.skipIf(!dir)('images on the real lab', () => {
       client: { openrc: string };
     };
     openrc = osj.client.openrc;
+    const full = JSON.parse((await import('node:fs')).readFileSync(join(dir ?? '', 'openstack.json'), 'utf8')) as {
+      endpoints: { image: string };
+      glance: { stores: { id: string; dataDir?: string }[] };
+    };
+    glanceUrl = full.endpoints.image;
+    dcn1Dir = full.glance.stores.find((x) => x.id === 'dcn1')?.dataDir ?? '';
     const home = mkdtempSync(join(tmpdir(), 'swy-h8-wiz-'));
     wiz = new WizardService({
       home,
@@ -320,13 +348,13 @@ describe.skipIf(!dir)('images on the real lab', () => {
       expect(ids('site-b')).not.toContain(server);
     } finally {
       if (server) {
-        await osCli(['server', 'delete', '--wait', server]).catch((e: unknown) =>
+        await osDo(['server', 'delete', '--wait', server]).catch((e: unknown) =>
           console.log(`server delete: ${String(e)}`),
         );
         await rbd('site-b', 'rm', '--no-progress', diskB()).catch(() => '');
       }
       for (const v of volumes)
-        await osCli(['volume', 'delete', v]).catch((e: unknown) => console.log(`volume delete: ${String(e)}`));
+        await osDo(['volume', 'delete', v]).catch((e: unknown) => console.log(`volume delete: ${String(e)}`));
       // Glance refuses to delete C while the clone of its snap exists: wait for Cinder to remove the volumes.
       for (let i = 0; i < 90; i++) {
         const left = await ctl(['sh', '-c', `. ${quoteArg(openrc)} && exec openstack volume list -f value -c ID`]);
@@ -335,6 +363,40 @@ describe.skipIf(!dir)('images on the real lab', () => {
       }
     }
   }, 900_000);
+
+  it('retries a failed store copy (a stray file in dcn1), says after how many attempts, then succeeds once it is gone', async () => {
+    const id = await importRaw(`${tag}-retry`, ['central']);
+    // A leftover of an interrupted copy: the file store refuses to overwrite it (glance_store Duplicate), and with
+    // all_stores_must_succeed=false Glance marks dcn1 in os_glance_failed_import.
+    expect(dcn1Dir.startsWith('/')).toBe(true);
+    const stray = await ctl(['sudo', '-n', 'sh', '-c', 'printf stray > "$1/$2"', 'sh', dcn1Dir, id]);
+    expect(stray.exitCode, stray.stderr).toBe(0);
+    try {
+      const st = await run('images-copy', {
+        images: [id],
+        stores: ['dcn1'],
+        allStoresMustSucceed: false,
+        attempts: 2,
+        pollSec: 1,
+      });
+      expect(st.status).toBe('failed');
+      const rec = JSON.stringify(wiz.detail(st.runId).records);
+      expect(rec).toContain(`${id}→dcn1 after 2 attempt(s)`);
+      // Independently: Glance ran two copy-image tasks to dcn1, and does not list the store.
+      const copies = (await tasksOf(id)).filter(
+        (t) => t.input?.import_req?.method?.name === 'copy-image' && t.input.import_req.stores?.includes('dcn1'),
+      );
+      expect(copies.length).toBe(2);
+      expect(await storesOf(id)).toEqual(['central']);
+    } finally {
+      await ctl(['sudo', '-n', 'rm', '-f', '--', `${dcn1Dir}/${id}`]);
+    }
+    const ok = await run('images-copy', { images: [id], stores: ['dcn1'], allStoresMustSucceed: false, pollSec: 1 });
+    expect(ok.status, ok.lastMessage).toBe('succeeded');
+    expect(await storesOf(id)).toEqual(['central', 'dcn1']);
+    const size = await ctl(['stat', '-c', '%s', `${dcn1Dir}/${id}`]);
+    expect(size.stdout.trim()).toBe('16777216');
+  }, 600_000);
 
   it('a qcow2 file declared raw: the import wizard refuses it; planted anyway, the format check flags it', async () => {
     const st = await run('images-import', {

@@ -59,9 +59,19 @@ export const useImagesStore = defineStore('images', () => {
   );
   const blank = (size: number | null) => emptyProgress(size, 'starting');
 
+  /** The copy run's own status (its verify re-checks Glance and the clusters): the line must not stay "running". */
+  async function refreshRun(): Promise<void> {
+    const id = lastRun.value;
+    if (!id) return;
+    const d = await call(api.wizard.run({ runId: id })).catch(() => null);
+    if (d)
+      runMessage.value = `copy run ${id}: ${d.state.status}${d.state.lastMessage ? ` — ${d.state.lastMessage}` : ''}`;
+  }
+
   async function observe(formatCheck = false): Promise<void> {
     loading.value = true;
     error.value = null;
+    void refreshRun();
     try {
       snapshot.value = overlayPending(await call(api.images.observe({ formatCheck })));
     } catch (e) {
