@@ -4,8 +4,12 @@
  * vs the raw CLI floor (the same bulk calls, unparsed) vs a per-image loop (sampled and extrapolated), and
  * OpenStack REST-in-one-exec vs the CLI. Prints numbers; asserts nothing.
  */
-import { readFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   osImageListLong,
@@ -27,6 +31,7 @@ import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-suppor
 import { controllerHost } from '../core/node/topology/discover-openstack';
 import { discover } from '../core/node/topology/discover';
 import { labDir, openTopologyLab } from '../test/integration/support/topology-lab';
+import { uuid as synUuid, writeSyntheticLab } from './_synthetic-lab';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PAC = join(HERE, '..', 'core', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
@@ -290,9 +295,130 @@ async function labBench(dir: string): Promise<void> {
   }
 }
 
+/** VmRSS and VmHWM (peak) of a process, MiB. */
+function procMem(pid: number): { rss: number; peak: number } {
+  const s = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN) / 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+declare global {
+  interface Window {
+    __bigMessage?: { at: number; bytes: number };
+  }
+}
+
+/**
+ * The real host (child process, synthetic runner in place of SSH) and the real renderer in chromium over an
+ * N-image model: host RSS and peak, table first render, filter times, a screenshot.
+ */
+async function browserBench(n: number): Promise<void> {
+  if (!existsSync('out/renderer/index.html')) spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-topo-'));
+  const home = join(dir, 'home');
+  const data = join(dir, 'data');
+  mkdirSync(home, { recursive: true });
+  const bytes = writeSyntheticLab(data, n);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/_topology-host.ts'], {
+    env: { ...process.env, SY_BENCH_HOME: home, SY_BENCH_DATA: data },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env['SWITCHYARD_CHROMIUM'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  try {
+    const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('bench host did not start in 60 s')), 60_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { url: string; pid: number });
+      });
+    });
+    const idle = procMem(pid);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Arrival time of the snapshot message (the app's own listener is added after this one).
+    await page.addInitScript(() => {
+      const W = window.WebSocket;
+      window.WebSocket = class extends W {
+        constructor(...a: ConstructorParameters<typeof WebSocket>) {
+          super(...a);
+          this.addEventListener('message', (e: MessageEvent) => {
+            if (typeof e.data === 'string' && e.data.length > 1_000_000)
+              window.__bigMessage = { at: performance.now(), bytes: e.data.length };
+          });
+        }
+      };
+    });
+    await page.goto(url);
+    await page.getByText('● connected').waitFor();
+    const t0 = Date.now();
+    await page.locator('[data-nav="topology"]').click();
+    await page.getByTestId('site-map').waitFor({ timeout: 600_000 });
+    const discoverMs = Date.now() - t0;
+    const afterDiscover = procMem(pid);
+    const msg = await page.evaluate(() => window.__bigMessage ?? null);
+    // First render of the table: from the tab click to the first frame painted with rows.
+    // Plain JS text: tsx would wrap named functions in __name(), which the page does not have.
+    const render = async (action: string, expectText: string): Promise<number> =>
+      page.evaluate(`(async () => {
+        const [kind, sel, value] = ${JSON.stringify(action.split('|'))};
+        const expectText = ${JSON.stringify(expectText)};
+        const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
+        const count = () => document.querySelector('[data-testid="image-count"]')?.textContent ?? '';
+        const s = performance.now();
+        const el = document.querySelector(sel);
+        if (!el) throw new Error('no ' + sel);
+        if (kind === 'click') el.click();
+        else {
+          el.value = value ?? '';
+          el.dispatchEvent(new Event(kind === 'input' ? 'input' : 'change', { bubbles: true }));
+        }
+        for (let i = 0; i < 600; i++) {
+          const t = await frame();
+          if (document.querySelector('[data-testid="image-row"]') && count().startsWith(expectText)) return t - s;
+        }
+        throw new Error('table never showed "' + expectText + '" (count "' + count() + '")');
+      })()`);
+    const first = await render('click|[data-testid="tab-images"]', '');
+    const rows = await page.getByTestId('image-count').textContent();
+    const split = `volume-${synUuid(13, 2)}`;
+    const fText = await render(`input|[data-testid="image-search"]|${split}`, '1 of');
+    const fClear = await render('input|[data-testid="image-search"]|', `${n} of`);
+    const fHealth = await render('change|[data-testid="image-health"]|error', '');
+    const fAny = await render('change|[data-testid="image-health"]|', `${n} of`);
+    await render(`input|[data-testid="image-search"]|${split}`, '1 of');
+    const shots = join(process.cwd(), 'test-results', 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    await page.getByTestId('image-row').first().click();
+    await page.screenshot({ path: join(shots, 'bench-topology-20k-split-brain.png') });
+    const end = procMem(pid);
+    console.log(
+      `browser: ${n} images (${mb(bytes)} of synthetic CLI JSON) through the real host (synthetic runner instead of SSH) into chromium`,
+    );
+    console.log(
+      `  discovery + snapshot to the renderer ${ms(discoverMs)}; snapshot message ${msg ? mb(msg.bytes) : 'n/a'}; table shows "${rows ?? ''}"`,
+    );
+    console.log(
+      `  table first render ${ms(first)} (target ≤ 300) | filter: search to the split-brained image ${ms(fText)}, clear ${ms(fClear)}, health=error ${ms(fHealth)}, any ${ms(fAny)} (target ≤ 50)`,
+    );
+    console.log(
+      `  host RSS: idle ${idle.rss.toFixed(0)} MiB, after discovery ${afterDiscover.rss.toFixed(0)} MiB, after the table ${end.rss.toFixed(0)} MiB; peak ${end.peak.toFixed(0)} MiB (target ≤ 200 MB)`,
+    );
+  } finally {
+    await browser.close();
+    child.stdin?.end();
+    await new Promise((r) => setTimeout(r, 500));
+    if (child.exitCode === null) child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   const n = Number(process.env['SWITCHYARD_BENCH_IMAGES'] ?? 20_000);
   await syntheticBench(n);
+  if (process.env['SWITCHYARD_BENCH_BROWSER'] !== '0') await browserBench(n);
   const dir = labDir();
   if (dir) await labBench(dir);
   else console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
