@@ -29,6 +29,7 @@ import {
 } from '../core/common/topology/index';
 import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-support';
 import { controllerHost } from '../core/node/topology/discover-openstack';
+import { OpenstackTunnel } from '../core/node/topology/openstack-tunnel';
 import { discover } from '../core/node/topology/discover';
 import { labDir, openTopologyLab } from '../test/integration/support/topology-lab';
 import { uuid as synUuid, writeSyntheticLab } from './_synthetic-lab';
@@ -268,31 +269,65 @@ async function labBench(dir: string): Promise<void> {
     console.log(
       `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/image → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`,
     );
-    const ctl = controllerHost(lab.inventory);
-    if (ctl && lab.hasOpenstack) {
-      const r0 = performance.now();
-      const rest = await lab.pool.run(ctl.hostId, osRestInventory(ctl.role));
-      const r1 = performance.now();
-      const cli = await Promise.all(
-        [osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) =>
-          lab.pool.run(ctl.hostId, a),
-        ),
-      );
-      const r2 = performance.now();
-      const parsed = parseOpenstackRest(rest.stdout);
-      const errs = parsed.ok
-        ? Object.entries(parsed.value.errors)
-            .map(([k, v]) => `${k}: ${v.slice(0, 80)}`)
-            .join('; ')
-        : parsed.error.message;
-      console.log(
-        `  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`,
-      );
-    }
+    await openstackBench(lab);
     console.log(`  host RSS after lab discovery ${mb(process.memoryUsage().rss)}`);
   } finally {
     lab.close();
   }
+}
+
+/** The three OpenStack paths on the same controller: forwarded channel (token fetched, then reused), one exec, CLI. */
+async function openstackBench(lab: Awaited<ReturnType<typeof openTopologyLab>>): Promise<void> {
+  const ctl = controllerHost(lab.inventory);
+  if (!ctl || !lab.hasOpenstack) {
+    console.log('  OpenStack: none in this lab (SWITCHYARD_LAB_NO_OPENSTACK): skipped');
+    return;
+  }
+  await lab.pool.run(ctl.hostId, ['true']);
+  const tunnel = new OpenstackTunnel();
+  const topts = {
+    runner: lab.pool,
+    forwarder: lab.pool,
+    hostId: ctl.hostId,
+    role: ctl.role,
+    timeoutMs: 60_000,
+    now: Date.now,
+  };
+  const tt: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const a = performance.now();
+    const t = await tunnel.inventory(topts);
+    const d = performance.now() - a;
+    const errs =
+      t.ok && Object.keys(t.inventory.errors).length
+        ? ` errors ${JSON.stringify(t.inventory.errors).slice(0, 160)}`
+        : '';
+    tt.push(
+      t.ok
+        ? `${ms(d)}${t.tokenExec ? ' (token exec)' : ' (token reused)'}: ${t.inventory.images.length} images, ${t.inventory.volumes.length} volumes, ${t.inventory.servers.length} servers${errs}`
+        : `failed after ${ms(d)}: ${t.reason}`,
+    );
+  }
+  console.log(`  OpenStack through a forwarded SSH channel: ${tt.join(' | ')}`);
+
+  const r0 = performance.now();
+  const rest = await lab.pool.run(ctl.hostId, osRestInventory(ctl.role));
+  const r1 = performance.now();
+  const cli = await Promise.all(
+    [osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) =>
+      lab.pool.run(ctl.hostId, a),
+    ),
+  );
+  const r2 = performance.now();
+  const parsed = parseOpenstackRest(rest.stdout);
+  const errs = parsed.ok
+    ? Object.entries(parsed.value.errors)
+        .map(([k, v]) => `${k}: ${v.slice(0, 80)}`)
+        .join('; ')
+    : parsed.error.message;
+  console.log(
+    `  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`,
+  );
 }
 
 /** VmRSS and VmHWM (peak) of a process, MiB. */
@@ -415,11 +450,24 @@ async function browserBench(n: number): Promise<void> {
   }
 }
 
+/**
+ * SWITCHYARD_BENCH_PARTS (comma list, default all): synthetic, browser, lab, openstack (openstack alone only reads
+ * the controller's lists, safe on a lab someone else owns).
+ */
 export async function run(): Promise<void> {
   const n = Number(process.env['SWITCHYARD_BENCH_IMAGES'] ?? 20_000);
-  await syntheticBench(n);
-  if (process.env['SWITCHYARD_BENCH_BROWSER'] !== '0') await browserBench(n);
+  const parts = new Set((process.env['SWITCHYARD_BENCH_PARTS'] ?? 'synthetic,browser,lab').split(','));
+  if (parts.has('synthetic')) await syntheticBench(n);
+  if (parts.has('browser')) await browserBench(n);
   const dir = labDir();
-  if (dir) await labBench(dir);
-  else console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
+  if (!dir) console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
+  else if (parts.has('lab')) await labBench(dir);
+  else if (parts.has('openstack')) {
+    const lab = await openTopologyLab(dir);
+    try {
+      await openstackBench(lab);
+    } finally {
+      lab.close();
+    }
+  }
 }
