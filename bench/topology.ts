@@ -236,7 +236,7 @@ async function labBench(dir: string): Promise<void> {
     // Warm the SSH connections so each measurement is about the commands.
     await Promise.all(lab.inventory.hosts.map((h) => lab.pool.run(h.id, ['true']).catch(() => null)));
     const t0 = performance.now();
-    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off' });
+    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
     const tDiscover = performance.now() - t0;
     const nImages = m.images.length;
     // Floor: the very same bulk argv lists, run raw through the same pool in parallel, nothing parsed.
@@ -247,7 +247,7 @@ async function labBench(dir: string): Promise<void> {
         return lab.pool.run(host, argv);
       },
     };
-    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off' });
+    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
     const t1 = performance.now();
     await Promise.all(calls.map((c) => lab.pool.run(c.host, c.argv)));
     const tFloor = performance.now() - t1;
@@ -281,6 +281,8 @@ async function labBench(dir: string): Promise<void> {
     console.log(
       `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/call → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`,
     );
+    // A timed-out or failed call makes every figure above meaningless: say so next to them.
+    for (const p of m.problems) console.log(`  PROBLEM ${p.subject}: ${p.code} ${p.message.slice(0, 160)}`);
     await openstackBench(lab);
     console.log(`  host RSS after lab discovery ${mb(process.memoryUsage().rss)}`);
   } finally {
