@@ -4,8 +4,12 @@
  * vs the raw CLI floor (the same bulk calls, unparsed) vs a per-image loop (sampled and extrapolated), and
  * OpenStack REST-in-one-exec vs the CLI. Prints numbers; asserts nothing.
  */
-import { readFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   osImageListLong,
@@ -13,7 +17,7 @@ import {
   osServerListLong,
   osVolumeListLong,
 } from '../core/common/commands/openstack';
-import { rbdMirrorImageStatus } from '../core/common/commands/rbd';
+import { rbdInfo, rbdMirrorImageStatus } from '../core/common/commands/rbd';
 import { parseMirrorPoolStatus, parseOpenstackRest, parseRbdLsLong } from '../core/common/parsers/index';
 import type { CinderVolume, GlanceImage, NovaServer } from '../core/common/parsers/openstack';
 import {
@@ -25,8 +29,10 @@ import {
 } from '../core/common/topology/index';
 import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-support';
 import { controllerHost } from '../core/node/topology/discover-openstack';
+import { OpenstackTunnel } from '../core/node/topology/openstack-tunnel';
 import { discover } from '../core/node/topology/discover';
 import { labDir, openTopologyLab } from '../test/integration/support/topology-lab';
+import { uuid as synUuid, writeSyntheticLab } from './_synthetic-lab';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PAC = join(HERE, '..', 'core', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
@@ -230,7 +236,7 @@ async function labBench(dir: string): Promise<void> {
     // Warm the SSH connections so each measurement is about the commands.
     await Promise.all(lab.inventory.hosts.map((h) => lab.pool.run(h.id, ['true']).catch(() => null)));
     const t0 = performance.now();
-    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off' });
+    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
     const tDiscover = performance.now() - t0;
     const nImages = m.images.length;
     // Floor: the very same bulk argv lists, run raw through the same pool in parallel, nothing parsed.
@@ -241,59 +247,241 @@ async function labBench(dir: string): Promise<void> {
         return lab.pool.run(host, argv);
       },
     };
-    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off' });
+    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
     const t1 = performance.now();
     await Promise.all(calls.map((c) => lab.pool.run(c.host, c.argv)));
     const tFloor = performance.now() - t1;
-    // Per-image loop: `rbd mirror image status` once per image side, sampled.
-    const sides = m.images.flatMap((i) =>
-      i.sides.filter((s) => s.source === 'local' && s.mirrored).map((s) => ({ i, s })),
-    );
-    const sample = sides.slice(0, 30);
+    // Per-image loop, what discovery would cost without the bulk calls: `rbd info` for every image side (size,
+    // parent, features) and `rbd mirror image status` for every mirrored side, one exec each over the same warm
+    // pooled connection, sequentially; timed on a sample spread over all pools and extrapolated.
+    const all = m.images.flatMap((i) => i.sides.filter((s) => s.source === 'local').map((s) => ({ i, s })));
+    const mirroredSides = all.filter((x) => x.s.mirrored).length;
+    const step = Math.max(1, Math.floor(all.length / 40));
+    const sample = all.filter((_, k) => k % step === 0).slice(0, 40);
+    let execs = 0;
     const t2 = performance.now();
     for (const { i, s } of sample) {
       const c = m.clusters.find((x) => x.name === s.cluster);
-      if (c?.hostId && c.target) await lab.pool.run(c.hostId, rbdMirrorImageStatus(c.target, s.pool, i.name));
+      if (!c?.hostId || !c.target) continue;
+      await lab.pool.run(c.hostId, rbdInfo(c.target, s.pool, i.name));
+      execs++;
+      if (s.mirrored) {
+        await lab.pool.run(c.hostId, rbdMirrorImageStatus(c.target, s.pool, i.name));
+        execs++;
+      }
     }
-    const perImage = sample.length ? (performance.now() - t2) / sample.length : NaN;
-    const loop = perImage * sides.length;
+    const sampleMs = performance.now() - t2;
+    const perExec = execs ? sampleMs / execs : NaN;
+    const loop = perExec * (all.length + mirroredSides);
+    const perImage = perExec;
+    const sides = { length: all.length + mirroredSides };
     console.log(
-      `lab ${dir}: ${nImages} images (${sides.length} mirrored sides) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`,
+      `lab ${dir}: ${nImages} images (${all.length} image sides, ${mirroredSides} mirrored → ${sides.length} per-image calls) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`,
     );
     console.log(
-      `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/image → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`,
+      `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/call → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`,
     );
-    const ctl = controllerHost(lab.inventory);
-    if (ctl && lab.hasOpenstack) {
-      const r0 = performance.now();
-      const rest = await lab.pool.run(ctl.hostId, osRestInventory(ctl.role));
-      const r1 = performance.now();
-      const cli = await Promise.all(
-        [osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) =>
-          lab.pool.run(ctl.hostId, a),
-        ),
-      );
-      const r2 = performance.now();
-      const parsed = parseOpenstackRest(rest.stdout);
-      const errs = parsed.ok
-        ? Object.entries(parsed.value.errors)
-            .map(([k, v]) => `${k}: ${v.slice(0, 80)}`)
-            .join('; ')
-        : parsed.error.message;
-      console.log(
-        `  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`,
-      );
-    }
+    // A timed-out or failed call makes every figure above meaningless: say so next to them.
+    for (const p of m.problems) console.log(`  PROBLEM ${p.subject}: ${p.code} ${p.message.slice(0, 160)}`);
+    await openstackBench(lab);
     console.log(`  host RSS after lab discovery ${mb(process.memoryUsage().rss)}`);
   } finally {
     lab.close();
   }
 }
 
+/** The three OpenStack paths on the same controller: forwarded channel (token fetched, then reused), one exec, CLI. */
+async function openstackBench(lab: Awaited<ReturnType<typeof openTopologyLab>>): Promise<void> {
+  const ctl = controllerHost(lab.inventory);
+  if (!ctl || !lab.hasOpenstack) {
+    console.log('  OpenStack: none in this lab (SWITCHYARD_LAB_NO_OPENSTACK): skipped');
+    return;
+  }
+  await lab.pool.run(ctl.hostId, ['true']);
+  const tunnel = new OpenstackTunnel();
+  const topts = {
+    runner: lab.pool,
+    forwarder: lab.pool,
+    hostId: ctl.hostId,
+    role: ctl.role,
+    timeoutMs: 60_000,
+    now: Date.now,
+  };
+  const tt: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const a = performance.now();
+    const t = await tunnel.inventory(topts);
+    const d = performance.now() - a;
+    const errs =
+      t.ok && Object.keys(t.inventory.errors).length
+        ? ` errors ${JSON.stringify(t.inventory.errors).slice(0, 160)}`
+        : '';
+    tt.push(
+      t.ok
+        ? `${ms(d)}${t.tokenExec ? ' (token exec)' : ' (token reused)'}: ${t.inventory.images.length} images, ${t.inventory.volumes.length} volumes, ${t.inventory.servers.length} servers${errs}`
+        : `failed after ${ms(d)}: ${t.reason}`,
+    );
+  }
+  console.log(`  OpenStack through a forwarded SSH channel: ${tt.join(' | ')}`);
+
+  const r0 = performance.now();
+  const rest = await lab.pool.run(ctl.hostId, osRestInventory(ctl.role));
+  const r1 = performance.now();
+  const cli = await Promise.all(
+    [osImageListLong(ctl.role), osVolumeListLong(ctl.role), osServerListLong(ctl.role)].map((a) =>
+      lab.pool.run(ctl.hostId, a),
+    ),
+  );
+  const r2 = performance.now();
+  const parsed = parseOpenstackRest(rest.stdout);
+  const errs = parsed.ok
+    ? Object.entries(parsed.value.errors)
+        .map(([k, v]) => `${k}: ${v.slice(0, 80)}`)
+        .join('; ')
+    : parsed.error.message;
+  console.log(
+    `  OpenStack: REST in one exec ${ms(r1 - r0)} (exit ${String(rest.exitCode)}, ${rest.stdout.length} B${errs ? `, errors: ${errs}` : ''}) vs 3 CLI list calls in parallel ${ms(r2 - r1)} (exits ${cli.map((c) => String(c.exitCode)).join(',')})`,
+  );
+}
+
+/** VmRSS and VmHWM (peak) of a process, MiB. */
+function procMem(pid: number): { rss: number; peak: number } {
+  const s = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN) / 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+declare global {
+  interface Window {
+    __bigMessage?: { at: number; bytes: number };
+  }
+}
+
+/**
+ * The real host (child process, synthetic runner in place of SSH) and the real renderer in chromium over an
+ * N-image model: host RSS and peak, table first render, filter times, a screenshot.
+ */
+async function browserBench(n: number): Promise<void> {
+  if (!existsSync('out/renderer/index.html')) spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-topo-'));
+  const home = join(dir, 'home');
+  const data = join(dir, 'data');
+  mkdirSync(home, { recursive: true });
+  const bytes = writeSyntheticLab(data, n);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/_topology-host.ts'], {
+    env: { ...process.env, SY_BENCH_HOME: home, SY_BENCH_DATA: data },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env['SWITCHYARD_CHROMIUM'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  try {
+    const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('bench host did not start in 60 s')), 60_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { url: string; pid: number });
+      });
+    });
+    const idle = procMem(pid);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Arrival time of the snapshot message (the app's own listener is added after this one).
+    await page.addInitScript(() => {
+      const W = window.WebSocket;
+      window.WebSocket = class extends W {
+        constructor(...a: ConstructorParameters<typeof WebSocket>) {
+          super(...a);
+          this.addEventListener('message', (e: MessageEvent) => {
+            if (typeof e.data === 'string' && e.data.length > 1_000_000)
+              window.__bigMessage = { at: performance.now(), bytes: e.data.length };
+          });
+        }
+      };
+    });
+    await page.goto(url);
+    await page.getByText('● connected').waitFor();
+    const t0 = Date.now();
+    await page.locator('[data-nav="topology"]').click();
+    await page.getByTestId('site-map').waitFor({ timeout: 600_000 });
+    const discoverMs = Date.now() - t0;
+    const afterDiscover = procMem(pid);
+    const msg = await page.evaluate(() => window.__bigMessage ?? null);
+    // First render of the table: from the tab click to the first frame painted with rows.
+    // Plain JS text: tsx would wrap named functions in __name(), which the page does not have.
+    const render = async (action: string, expectText: string): Promise<number> =>
+      page.evaluate(`(async () => {
+        const [kind, sel, value] = ${JSON.stringify(action.split('|'))};
+        const expectText = ${JSON.stringify(expectText)};
+        const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
+        const count = () => document.querySelector('[data-testid="image-count"]')?.textContent ?? '';
+        const s = performance.now();
+        const el = document.querySelector(sel);
+        if (!el) throw new Error('no ' + sel);
+        if (kind === 'click') el.click();
+        else {
+          el.value = value ?? '';
+          el.dispatchEvent(new Event(kind === 'input' ? 'input' : 'change', { bubbles: true }));
+        }
+        for (let i = 0; i < 600; i++) {
+          const t = await frame();
+          if (document.querySelector('[data-testid="image-row"]') && count().startsWith(expectText)) return t - s;
+        }
+        throw new Error('table never showed "' + expectText + '" (count "' + count() + '")');
+      })()`);
+    const first = await render('click|[data-testid="tab-images"]', '');
+    const rows = await page.getByTestId('image-count').textContent();
+    const split = `volume-${synUuid(13, 2)}`;
+    const fText = await render(`input|[data-testid="image-search"]|${split}`, '1 of');
+    const fClear = await render('input|[data-testid="image-search"]|', `${n} of`);
+    const fHealth = await render('change|[data-testid="image-health"]|error', '');
+    const fAny = await render('change|[data-testid="image-health"]|', `${n} of`);
+    await render(`input|[data-testid="image-search"]|${split}`, '1 of');
+    const shots = join(process.cwd(), 'test-results', 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    await page.getByTestId('image-row').first().click();
+    await page.screenshot({ path: join(shots, 'bench-topology-20k-split-brain.png') });
+    const end = procMem(pid);
+    console.log(
+      `browser: ${n} images (${mb(bytes)} of synthetic CLI JSON) through the real host (synthetic runner instead of SSH) into chromium`,
+    );
+    console.log(
+      `  discovery + snapshot to the renderer ${ms(discoverMs)}; snapshot message ${msg ? mb(msg.bytes) : 'n/a'}; table shows "${rows ?? ''}"`,
+    );
+    console.log(
+      `  table first render ${ms(first)} (target ≤ 300) | filter: search to the split-brained image ${ms(fText)}, clear ${ms(fClear)}, health=error ${ms(fHealth)}, any ${ms(fAny)} (target ≤ 50)`,
+    );
+    console.log(
+      `  host RSS: idle ${idle.rss.toFixed(0)} MiB, after discovery ${afterDiscover.rss.toFixed(0)} MiB, after the table ${end.rss.toFixed(0)} MiB; peak ${end.peak.toFixed(0)} MiB (target ≤ 200 MB)`,
+    );
+  } finally {
+    await browser.close();
+    child.stdin?.end();
+    await new Promise((r) => setTimeout(r, 500));
+    if (child.exitCode === null) child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * SWITCHYARD_BENCH_PARTS (comma list, default all): synthetic, browser, lab, openstack (openstack alone only reads
+ * the controller's lists, safe on a lab someone else owns).
+ */
 export async function run(): Promise<void> {
   const n = Number(process.env['SWITCHYARD_BENCH_IMAGES'] ?? 20_000);
-  await syntheticBench(n);
+  const parts = new Set((process.env['SWITCHYARD_BENCH_PARTS'] ?? 'synthetic,browser,lab').split(','));
+  if (parts.has('synthetic')) await syntheticBench(n);
+  if (parts.has('browser')) await browserBench(n);
   const dir = labDir();
-  if (dir) await labBench(dir);
-  else console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
+  if (!dir) console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
+  else if (parts.has('lab')) await labBench(dir);
+  else if (parts.has('openstack')) {
+    const lab = await openTopologyLab(dir);
+    try {
+      await openstackBench(lab);
+    } finally {
+      lab.close();
+    }
+  }
 }

@@ -9,6 +9,8 @@ export class LagHistory {
   constructor(
     private readonly poolCap = 720,
     private readonly imageCap = 60,
+    /** Per-image points kept in all: 60 points × 20k images would hold ~100 MiB for a plot nobody reads whole. */
+    private readonly imagePointBudget = 200_000,
   ) {}
 
   record(m: TopologyModel, findings: Finding[]): void {
@@ -17,6 +19,13 @@ export class LagHistory {
     for (const f of findings)
       if (f.severity === 'error' && f.cluster) errorsByPool.set(f.cluster, (errorsByPool.get(f.cluster) ?? 0) + 1);
     const agg = new Map<string, LagPoint>();
+    const withRpo = m.images.reduce((n, i) => n + (i.rpo ? 1 : 0), 0);
+    const cap = Math.max(2, Math.min(this.imageCap, Math.floor(this.imagePointBudget / Math.max(1, withRpo))));
+    // Images gone from the model take their series with them.
+    if (this.images.size > withRpo) {
+      const live = new Set(m.images.map((i) => i.key));
+      for (const k of this.images.keys()) if (!live.has(k)) this.images.delete(k);
+    }
     for (const img of m.images) {
       const r = img.rpo;
       const syncing = img.sides.some(
@@ -29,7 +38,7 @@ export class LagHistory {
           this.images,
           img.key,
           { t, rpoSeconds: r.seconds, entriesBehind: r.entriesBehind, syncing, errors: 0 },
-          this.imageCap,
+          cap,
         );
       for (const s of img.sides) {
         if (s.source !== 'local') continue;

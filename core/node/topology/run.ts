@@ -123,7 +123,9 @@ export async function runParsed<T>(
       },
     };
   }
-  return { ok: true, value: p.value, result: r };
+  // The parsed value is all discovery keeps: do not hold megabytes of stdout (20k images ≈ 10 MiB per pool)
+  // until every other pool has answered.
+  return { ok: true, value: p.value, result: { ...r, stdout: '' } };
 }
 
 /** Runs tasks with at most `limit` in flight (the SSH pool caps channels per connection too). */

@@ -89,7 +89,7 @@ export class TopologyService {
       ...(this.o.forwarder ? { forwarder: this.o.forwarder, tunnel: this.tunnel } : {}),
     });
     for (const i of m.images) this.firstSeen[i.key] ??= m.generatedAt;
-    this.previous = this.model;
+    this.previous = this.model ? progressOnly(this.model) : null;
     this.model = m;
     this.refreshedAt = m.generatedAt;
     this.findingsCache = this.evaluate(m);
@@ -270,4 +270,22 @@ export class TopologyService {
     }
     return out;
   }
+}
+
+/**
+ * What the health rules read from the previous model: only images that were syncing (to tell slow from stuck).
+ * Keeping the whole previous model doubled the host's memory at 20k images.
+ */
+function progressOnly(m: TopologyModel): TopologyModel {
+  return {
+    ...m,
+    images: m.images.filter((i) =>
+      i.sides.some(
+        (s) =>
+          s.syncPercent !== null ||
+          s.status === 'syncing' ||
+          (s.replay?.kind === 'snapshot' && s.replay.replayState === 'syncing'),
+      ),
+    ),
+  };
 }

@@ -1,0 +1,147 @@
+/**
+ * A synthetic two-site deployment of N images for the benches: the CLI documents a real Pacific cluster prints
+ * (built from the 16.2.15 captures), written to files, and a CommandRunner that serves them by argv the way the
+ * clusters and the controller would. The host then runs its real discovery, parsers, model and health on them:
+ * only SSH is missing. 1 % of the images are in error, 0.1 % split-brained, 1 % of volumes are orphans.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandRunner, ExecOptions, ExecResult } from '../core/common/ports';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PAC = join(HERE, '..', 'core', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
+const OSZ = join(HERE, '..', 'core', 'common', 'parsers', 'fixtures', 'openstack-zed');
+const fx = (n: string, d = PAC): string => readFileSync(join(d, n), 'utf8');
+export const POOLS = ['images', 'volumes', 'vms'] as const;
+export const SITES = ['site-a', 'site-b'] as const;
+
+export function uuid(i: number, salt: number): string {
+  const h = (i * 2654435761 + salt * 40503).toString(16).padStart(12, '0').slice(-12);
+  return `${salt.toString(16).padStart(8, '0')}-0000-4000-8000-${h}`;
+}
+
+type Doc = Record<string, unknown>;
+const entries = (n: string): Doc[] => (JSON.parse(fx(n)) as { images: Doc[] }).images;
+
+function poolStatus(names: string[], gids: string[], entry: Doc, peer: string, primary: boolean): string {
+  const t0 = JSON.parse(fx('01-synced-mirror-pool-status-verbose-volumes-site-b.json')) as Doc;
+  const split = entries('08-split-brain-mirror-pool-status-verbose-volumes-site-b.json')[0] ?? {};
+  const images = names.map((n, i) => {
+    const e: Doc = { ...entry, name: n, global_id: gids[i] };
+    const peers = (entry['peer_sites'] as Doc[] | undefined) ?? [];
+    e['peer_sites'] = peers.map((p) => ({ ...p, site_name: peer }));
+    if (i % 100 === 7) Object.assign(e, { state: 'up+error', description: 'error bootstrapping replay' });
+    if (i % 1000 === 13 && !primary)
+      Object.assign(e, { state: split['state'] ?? 'up+error', description: split['description'] ?? 'split-brain' });
+    return e;
+  });
+  return JSON.stringify({
+    ...t0,
+    summary: { health: 'OK', daemon_health: 'OK', image_health: 'OK', states: { replaying: names.length } },
+    images,
+  });
+}
+
+/** Writes the documents of an N-image deployment under `dir`; returns the bytes written. */
+export function writeSyntheticLab(dir: string, n: number): number {
+  mkdirSync(dir, { recursive: true });
+  const tA = entries('01-synced-mirror-pool-status-verbose-volumes-site-a.json')[0] ?? {};
+  const tJ = entries('01-synced-mirror-pool-status-verbose-volumes-site-b.json')[0] ?? {};
+  const tS = entries('01-synced-mirror-pool-status-verbose-images-site-b.json')[0] ?? {};
+  const counts = { images: Math.round(n * 0.1), volumes: Math.round(n * 0.5), vms: 0 };
+  counts.vms = n - counts.images - counts.volumes;
+  let bytes = 0;
+  const put = (name: string, text: string): void => {
+    writeFileSync(join(dir, name), text);
+    bytes += text.length;
+  };
+  const glance: Doc[] = [];
+  const volumes: Doc[] = [];
+  const servers: Doc[] = [];
+  for (const pool of POOLS) {
+    const salt = pool === 'images' ? 1 : pool === 'volumes' ? 2 : 3;
+    const ids = Array.from({ length: counts[pool] }, (_, i) => uuid(i, salt));
+    const names = ids.map((id) => (pool === 'images' ? id : pool === 'volumes' ? `volume-${id}` : `${id}_disk`));
+    const gids = ids.map((_, i) => uuid(i, salt + 10));
+    put(`site-a.${pool}.status`, poolStatus(names, gids, tA, 'site-b', true));
+    put(`site-b.${pool}.status`, poolStatus(names, gids, pool === 'images' ? tS : tJ, 'site-a', false));
+    const ls = JSON.stringify(
+      names.map((nm, i) => ({ image: nm, id: `${salt}${i.toString(16)}`, size: 16777216, format: 2 })),
+    );
+    put(`site-a.${pool}.ls`, ls);
+    put(`site-b.${pool}.ls`, ls);
+    ids.forEach((id, i) => {
+      const img = uuid(i % Math.max(1, counts.images), 1);
+      if (pool === 'images')
+        glance.push({ id, name: `img-${i}`, status: 'active', disk_format: 'raw', size: 1, stores: 'central,dcn0' });
+      else if (pool === 'volumes' && i % 100 !== 3)
+        volumes.push({
+          id,
+          name: `v${i}`,
+          status: 'in-use',
+          size: 1,
+          volume_type: 'replicated',
+          replication_status: 'enabled',
+          availability_zone: 'nova',
+          attachments: [],
+          volume_image_metadata: { image_id: img },
+        });
+      else if (pool === 'vms')
+        servers.push({
+          id,
+          name: `s${i}`,
+          status: 'ACTIVE',
+          'OS-EXT-AZ:availability_zone': 'nova',
+          image: { id: img },
+        });
+    });
+  }
+  const stores = (JSON.parse(fx('glance-info-stores-detail.json', OSZ)) as { stores: unknown[] }).stores;
+  put(
+    'ctl.rest',
+    JSON.stringify({ source: 'rest', images: glance, stores, volumes, servers, errors: {}, timingsMs: {} }),
+  );
+  return bytes;
+}
+
+/** Serves the files of writeSyntheticLab by argv (reads each file when asked, as stdout would arrive). */
+export class SyntheticRunner implements CommandRunner {
+  calls = 0;
+  constructor(private readonly dir: string) {}
+
+  async run(hostId: string, argv: string[], _options?: ExecOptions): Promise<ExecResult> {
+    this.calls++;
+    const res = (stdout: string, exitCode = 0, stderr = ''): ExecResult => ({
+      hostId,
+      argv,
+      exitCode,
+      signal: null,
+      stdout,
+      stderr,
+      durationMs: 1,
+      timedOut: false,
+      truncated: false,
+    });
+    if (hostId === 'ctl') return res(readFileSync(join(this.dir, 'ctl.rest'), 'utf8'));
+    const site = hostId === 'mon-a' ? 'site-a' : 'site-b';
+    const peer = site === 'site-a' ? 'site-b' : 'site-a';
+    const a = argv.join(' ');
+    if (a.includes(' status --format json')) return res(fx(`ceph-s-${site}.json`));
+    if (a.includes('osd pool ls detail')) return res(fx(`osd-pool-ls-detail-${site}.json`));
+    if (a.includes(' df ')) return res(fx(`ceph-df-${site}.json`));
+    const pool = POOLS.find((p) => argv.includes(p));
+    if (!pool) return res('', 1, `unexpected ${a}`);
+    if (a.includes('mirror pool info'))
+      return res(
+        JSON.stringify({
+          mode: pool === 'vms' ? 'pool' : 'image',
+          site_name: site,
+          peers: [{ uuid: `peer-${pool}`, direction: 'rx-tx', site_name: peer, client_name: 'client.rbd-mirror-peer' }],
+        }),
+      );
+    if (a.includes('mirror pool status')) return res(readFileSync(join(this.dir, `${site}.${pool}.status`), 'utf8'));
+    if (a.includes(' ls -l ')) return res(readFileSync(join(this.dir, `${site}.${pool}.ls`), 'utf8'));
+    return res('', 1, `unexpected ${a}`);
+  }
+}
