@@ -9,7 +9,13 @@ let passed = 0;
 let failed = Number(extraFailures);
 let skipped = 0;
 const skippedNames = [];
-for (const name of ['vitest-unit', 'vitest-integration', 'vitest-migration-resilience', 'vitest-migration', 'vitest-dr']) {
+for (const name of [
+  'vitest-unit',
+  'vitest-integration',
+  'vitest-migration-resilience',
+  'vitest-migration',
+  'vitest-dr',
+]) {
   const file = join(dir, `${name}.json`);
   if (!existsSync(file)) {
     console.log(`no report from ${name}`);
