@@ -391,10 +391,30 @@ chdir = $OS_DIR
 EOF
   # nova-compute from python3-nova without the nova-compute package (which pulls libvirt/qemu).
   mkdir -p "$OS_DIR/bin"
+  # The fake driver keeps its guests in memory only: after a nova-compute restart (the migration's re-point
+  # restarts it) it knew none of them: `server start` failed with InstanceNotFound and the power-state sync would
+  # have stopped the running ones. Real guests outlive a nova-compute restart, so the wrapper makes the fake
+  # driver adopt a guest it does not know in the power state Nova recorded.
   cat >"$OS_DIR/bin/nova-compute" <<'EOF'
 #!/usr/bin/python3
 import sys
 from nova.cmd.compute import main
+from nova.compute import power_state
+from nova.virt import fake
+
+
+def _adopting(method):
+    def wrapper(self, *args, **kwargs):
+        instance = kwargs.get("instance") or next(a for a in args if hasattr(a, "uuid"))
+        if instance.uuid not in self.instances:
+            state = instance.power_state if instance.power_state is not None else power_state.SHUTDOWN
+            self.instances[instance.uuid] = fake.FakeInstance(instance.name, state, instance.uuid)
+        return method(self, *args, **kwargs)
+    return wrapper
+
+
+for name in ("get_info", "power_on", "power_off", "reboot"):
+    setattr(fake.FakeDriver, name, _adopting(getattr(fake.FakeDriver, name)))
 if __name__ == "__main__":
     sys.exit(main())
 EOF
