@@ -470,5 +470,7 @@ describe.skipIf(!usable)('Ceph-to-Ceph migration wizard in the lab', () => {
       }
       expect(existsSync(join(l.labDir, 'run', 'site-b-rbd-mirror.pid')), 'site-b rbd-mirror stopped').toBe(false);
     },
+    // Mirror + switch-over + the services' restart on 2 loaded cores: minutes, not seconds.
+    2_400_000,
   );
 });

@@ -92,7 +92,8 @@ export function iniValue(file: string, section: string, key: string): string | u
 export function cephConfOf(file: string): { fsid: string | undefined; monIps: string[] } {
   const fsid = iniValue(file, 'global', 'fsid');
   const mon = iniValue(file, 'global', 'mon_host') ?? iniValue(file, 'global', 'mon host') ?? '';
-  return { fsid, monIps: [...mon.matchAll(/(\d{1,3}(?:\.\d{1,3}){3})/g)].map((m) => m[1] ?? '') };
+  // A monitor's v2 and v1 addresses name the same IP: once.
+  return { fsid, monIps: [...new Set([...mon.matchAll(/(\d{1,3}(?:\.\d{1,3}){3})/g)].map((m) => m[1] ?? ''))] };
 }
 
 /** Where Glance (central store), Cinder (backend ceph) and Nova (libvirt images_rbd) name their Ceph conf. */

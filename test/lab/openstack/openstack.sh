@@ -204,9 +204,11 @@ wait_glance() {
 
 up_cinder() {
   local c=$OS_ETC/cinder/cinder.conf
-  os_start cinder-api cinder-api --config-file "$c" --log-file "$OS_LOG/cinder-api-app.log"
-  os_start cinder-scheduler cinder-scheduler --config-file "$c" --log-file "$OS_LOG/cinder-scheduler-app.log"
-  os_start cinder-volume cinder-volume --config-file "$c" --log-file "$OS_LOG/cinder-volume-app.log"
+  local e=$OS_ETC/cinder/eventlet.conf
+  os_start cinder-api cinder-api --config-file "$c" --config-file "$e" --log-file "$OS_LOG/cinder-api-app.log"
+  os_start cinder-scheduler cinder-scheduler --config-file "$c" --config-file "$e" \
+    --log-file "$OS_LOG/cinder-scheduler-app.log"
+  os_start cinder-volume cinder-volume --config-file "$c" --config-file "$e" --log-file "$OS_LOG/cinder-volume-app.log"
 }
 wait_cinder() {
   os_wait cinder-api 120 "Cinder API answers" http_answers "http://$CTRL:$PORT_CINDER/" || return 1
@@ -238,9 +240,14 @@ wait_neutron() {
 up_nova() {
   local c=$OS_ETC/nova/nova.conf
   os_start nova-api uwsgi --ini "$OS_ETC/nova/uwsgi.ini"
-  os_start nova-conductor nova-conductor --config-file "$c" --log-file "$OS_LOG/nova-conductor-app.log"
-  os_start nova-scheduler nova-scheduler --config-file "$c" --log-file "$OS_LOG/nova-scheduler-app.log"
-  os_start nova-compute "$OS_DIR/bin/nova-compute" --config-file "$c" --log-file "$OS_LOG/nova-compute-app.log"
+  local e=$OS_ETC/nova/eventlet.conf
+  os_start nova-conductor nova-conductor --config-file "$c" --config-file "$e" --log-file "$OS_LOG/nova-conductor-app.log"
+  os_start nova-scheduler nova-scheduler --config-file "$c" --config-file "$e" --log-file "$OS_LOG/nova-scheduler-app.log"
+  up_nova_compute
+}
+up_nova_compute() {
+  os_start nova-compute "$OS_DIR/bin/nova-compute" --config-file "$OS_ETC/nova/nova.conf" \
+    --config-file "$OS_ETC/nova/eventlet.conf" --log-file "$OS_LOG/nova-compute-app.log"
 }
 wait_nova() {
   os_wait nova-api 150 "Nova API answers" http_answers "http://$CTRL:$PORT_NOVA/" || return 1
@@ -376,16 +383,14 @@ cmd_up() {
   fi
 }
 
-# cinder-volume has (re)initialised its driver since log line N: it reached the cluster its conf names.
-cinder_volume_ready_since() {
-  tail -n +"$(($1 + 1))" "$OS_LOG/cinder-volume-app.log" 2>/dev/null | grep -q 'Driver post RPC initialization completed'
-}
+# log_has_since LOG N REGEX: LOG (under $OS_LOG) has a line matching REGEX after its line N.
+log_has_since() { tail -n +"$(($2 + 1))" "$OS_LOG/$1" 2>/dev/null | grep -qE -- "$3"; }
 
 # repoint SITE: the lab's way of doing the migration wizard's manual "Re-point" step. Real clouds do it with
 # juju/kolla/TripleO; here: write OpenStack's client conf for SITE (its fsid + mon_host), point Glance's central
 # store, Cinder's backend and Nova's images_rbd_ceph_conf at it, restart the services that hold RBD clients.
 cmd_repoint() {
-  local site=${1:-} t0=$SECONDS n
+  local site=${1:-} t0=$SECONDS n n_compute
   [[ $site == site-a || $site == site-b ]] || die "usage: openstack.sh repoint site-a|site-b"
   [[ $PROFILE == migration ]] ||
     die "repoint needs the migration profile (in the default profile site-b is the dcn0 store and Cinder's replication target)"
@@ -400,14 +405,18 @@ cmd_repoint() {
   log "glance-api.conf, cinder.conf, nova.conf now name $OS_DIR/ceph/$site.conf (fsid $(ceph-conf -c "$OS_DIR/ceph/$site.conf" --lookup fsid)); restarting"
   for n in nova-compute cinder-volume cinder-scheduler cinder-api glance-api; do os_stop "$n" 20 || die "could not stop $n"; done
   n=$(wc -l <"$OS_LOG/cinder-volume-app.log" 2>/dev/null || echo 0)
+  n_compute=$(wc -l <"$OS_LOG/nova-compute-app.log" 2>/dev/null || echo 0)
   up_glance || die "glance-api failed to start"
   up_cinder || die "cinder failed to start"
-  os_start nova-compute "$OS_DIR/bin/nova-compute" --config-file "$OS_ETC/nova/nova.conf" \
-    --log-file "$OS_LOG/nova-compute-app.log" || die "nova-compute failed to start"
+  up_nova_compute || die "nova-compute failed to start"
   wait_glance || die "glance-api did not come back"
   wait_cinder || die "cinder-api did not come back"
-  os_wait cinder-volume 180 "cinder-volume initialised its RBD driver on $site" cinder_volume_ready_since "$n" ||
+  os_wait cinder-volume 180 "cinder-volume initialised its RBD driver on $site" log_has_since cinder-volume-app.log "$n" \
+    'Driver post RPC initialization completed' ||
     die "cinder-volume did not initialise on $site"
+  # Nova's attach calls compute over RPC with a 60 s timeout: the restarted compute must be serving by then.
+  os_wait nova-compute 180 "nova-compute started its service" log_has_since nova-compute-app.log "$n_compute" \
+    'nova.service .*Starting compute node' || die "nova-compute did not start"
   CLOUD_SITE=$site "$PY" "$OS_HERE/write-json.py" || die "writing openstack.json failed"
   log "cloud re-pointed to $site in $((SECONDS - t0)) s"
 }

@@ -37,7 +37,8 @@ async function repointEvidence(ctx: C): Promise<{ ok: boolean; lines: string[] }
       });
       const fsid = c.stdout.split('\n').find((l) => /^\s*fsid\s*=/.test(l));
       const mon = c.stdout.split('\n').find((l) => /^\s*mon[ _]host\s*=/.test(l)) ?? '';
-      const ips = [...mon.matchAll(/(\d{1,3}(?:\.\d{1,3}){3})/g)].map((m) => m[1] ?? '');
+      // v2 and v1 addresses of one monitor name the same IP: list it once.
+      const ips = [...new Set([...mon.matchAll(/(\d{1,3}(?:\.\d{1,3}){3})/g)].map((m) => m[1] ?? ''))];
       const fsidVal = fsid ? valuesOf(fsid)[0] : undefined;
       const fsidOk = fsidVal === undefined || fsidVal === f.dstFsid;
       const monOk =
