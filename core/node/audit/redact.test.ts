@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +27,16 @@ describe('redactText', () => {
     for (const s of ['[client.admin]', 'OS_USERNAME=admin', 'server list', '--name x']) expect(out).toContain(s);
   });
   it('removes given values, including single lines of multi-line keys', () => {
-    const key =
-      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
-    const out = redactText('leak b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ and vaultpw', [key, 'vaultpw', 'ab']);
+    // A private key generated now (no key material in the repo); its second line leaks alone.
+    const keyDir = mkdtempSync(join(tmpdir(), 'sy-redact-'));
+    const base = join(keyDir, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', base]);
+    const key = readFileSync(base, 'utf8');
+    const line = key.split('\n')[1] ?? '';
+    expect(line.length).toBeGreaterThan(16);
+    const out = redactText(`leak ${line} and vaultpw`, [key, 'vaultpw', 'ab']);
     expect(out).toBe('leak *** and ***');
+    rmSync(keyDir, { recursive: true, force: true });
   });
   it('redacts the argument after a bare secret flag', () => {
     expect(redactArgv(['rbd', '--key', 'plainsecret', 'ls'])).toEqual(['rbd', '--key', '***', 'ls']);
