@@ -68,9 +68,9 @@ function os(
       source: 'rest',
       images,
       stores: [
-        { id: 'central', description: null, isDefault: true, type: 'rbd', pool: 'images' },
-        { id: 'dcn0', description: null, isDefault: false, type: 'rbd', pool: 'images' },
-        { id: 'dcn1', description: null, isDefault: false, type: 'file', pool: null },
+        { id: 'central', description: null, isDefault: true, type: 'rbd', pool: 'images', dataDir: null },
+        { id: 'dcn0', description: null, isDefault: false, type: 'rbd', pool: 'images', dataDir: null },
+        { id: 'dcn1', description: null, isDefault: false, type: 'file', pool: null, dataDir: null },
       ],
       volumes: [],
       servers,

@@ -16,7 +16,11 @@ const RBD: ProbeSpec = {
   kind: 'rbd',
   cluster: 'site-b',
   pool: 'images',
-  target: { conf: '/var/tmp/lab/ceph/site-b.conf', keyring: '/var/tmp/lab/ceph/site-b.client.admin.keyring' },
+  target: {
+    sudo: false,
+    conf: '/var/tmp/lab/ceph/site-b.conf',
+    keyring: '/var/tmp/lab/ceph/site-b.client.admin.keyring',
+  },
 };
 const FILE: ProbeSpec = { kind: 'file', host: 'controller', dataDir: '/var/tmp/lab/openstack/glance/dcn1' };
 const MiB = 1024 * 1024;
