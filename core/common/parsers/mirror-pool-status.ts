@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { parseDescription, type ParsedDescription } from './description';
 import { countMap, looseObj, looseStr, looseStrList, optBool, optStr, strList } from './loose';
-import { parseWith, type ParseResult } from './result';
+import { parseJsonText, parseWith, snippetOf, type ParseResult } from './result';
 
 export type Health = 'OK' | 'WARNING' | 'ERROR' | 'UNKNOWN';
 
@@ -68,24 +68,6 @@ export function parseMirrorState(raw: string | null): MirrorState | null {
   return { raw, up: upPart === 'up' ? true : upPart === 'down' ? false : null, status: raw.slice(plus + 1) };
 }
 
-const peerSchema = z.object({
-  site_name: optStr,
-  mirror_uuids: strList,
-  state: optStr,
-  description: optStr,
-  last_update: optStr,
-});
-
-const imageSchema = z.object({
-  name: z.string(),
-  global_id: optStr,
-  state: optStr,
-  description: optStr,
-  last_update: optStr,
-  daemon_service: z.object({ service_id: optStr }).optional().catch(undefined),
-  peer_sites: z.array(peerSchema).optional().catch(undefined),
-});
-
 const daemonSchema = z.object({
   service_id: optStr,
   instance_id: optStr,
@@ -104,11 +86,11 @@ const poolStatusSchema = z.object({
     .catch(undefined),
   daemons: z.array(daemonSchema).optional().catch(undefined),
   // Read by hand (readImage): at 20k images a zod pass per entry cost 5x JSON.parse in time and a whole extra
-  // copy of the tree in memory. Same tolerance as imageSchema, but one odd entry no longer drops the others.
+  // copy of the tree in memory. Tolerant like the zod schemas, but one odd entry no longer drops the others.
   images: z.array(z.unknown()).optional().catch(undefined),
 });
 
-/** One `images[]` entry of a pool status, as imageSchema reads it; null without a string name. */
+/** One image status (a pool status' `images[]` entry, or `mirror image status`); null without a string name. */
 function readImage(v: unknown): MirrorImageStatus | null {
   const i = looseObj(v);
   if (!i || typeof i['name'] !== 'string') return null;
@@ -139,26 +121,6 @@ function readImage(v: unknown): MirrorImageStatus | null {
     lastUpdate: looseStr(i['last_update']),
     daemonServiceId: looseStr(looseObj(i['daemon_service'])?.['service_id']),
     peers,
-  };
-}
-
-export function toImageStatus(i: z.output<typeof imageSchema>): MirrorImageStatus {
-  return {
-    name: i.name,
-    globalId: i.global_id,
-    state: parseMirrorState(i.state),
-    description: i.description,
-    parsed: parseDescription(i.description),
-    lastUpdate: i.last_update,
-    daemonServiceId: i.daemon_service?.service_id ?? null,
-    peers: (i.peer_sites ?? []).map((p) => ({
-      siteName: p.site_name ?? '',
-      mirrorUuids: p.mirror_uuids,
-      state: parseMirrorState(p.state),
-      description: p.description,
-      parsed: parseDescription(p.description),
-      lastUpdate: p.last_update,
-    })),
   };
 }
 
@@ -203,6 +165,11 @@ function readImages(raw: unknown[] | undefined): MirrorImageStatus[] {
 
 /** Parses `rbd mirror image status POOL/IMAGE --format json` (one image, same shape as a pool-status entry). */
 export function parseMirrorImageStatus(stdout: string): ParseResult<MirrorImageStatus> {
-  const r = parseWith(imageSchema, stdout, 'rbd mirror image status');
-  return r.ok ? { ok: true, value: toImageStatus(r.value) } : r;
+  const what = 'rbd mirror image status';
+  const j = parseJsonText(stdout, what);
+  if (!j.ok) return j;
+  const img = readImage(j.value);
+  if (img) return { ok: true, value: img };
+  const message = `${what}: not an image status (no string "name")`;
+  return { ok: false, error: { kind: 'schema', what, message, snippet: snippetOf(stdout) } };
 }
