@@ -69,6 +69,15 @@ test.beforeAll(async () => {
     if (Date.now() > end) throw new Error(`${IMG} never appeared non-primary at site-b`);
     await new Promise((r) => setTimeout(r, 3000));
   }
+  // …and its first snapshot copied there (a complete non-primary mirror snapshot): the data-loss window has a time.
+  while (
+    !/"state":\s*"non-primary",[^}]*"complete":\s*true/.test(
+      (await rbd('site-b', 'snap', 'ls', '--all', IMG, '--format', 'json')).out,
+    )
+  ) {
+    if (Date.now() > end) throw new Error(`${IMG}: no complete mirror snapshot at site-b`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
   const home = mkdtempSync(join(tmpdir(), 'swy-dr-e2e-'));
   const vault = new Vault({ path: join(home, 'vault.json') });
   await vault.init({ passphrase: PASS });

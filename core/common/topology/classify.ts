@@ -39,6 +39,20 @@ export function parseCephTime(s: string | null): number | null {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/**
+ * A ctime(3) string as `rbd snap ls` prints a snapshot's timestamp ("Tue Dec  1 22:17:00 2026"), read as UTC: rbd
+ * formats it in the host's zone, so the builders that need it run rbd with TZ=UTC (`dr.snapLsAll`).
+ */
+export function parseCtimeUtc(s: string | null): number | null {
+  if (!s) return null;
+  const m = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(s.trim());
+  if (!m) return null;
+  const mon = MONTHS.indexOf(m[1] ?? '');
+  if (mon < 0) return null;
+  return Date.UTC(Number(m[6]), mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+}
+
 /** Effective RPO from the non-primary side(s): snapshot → now − last synced mirror snapshot; journal → lag. */
 export function rpoOf(sides: ImageSide[], nowMs: number): Rpo | null {
   let best: Rpo | null = null;

@@ -15,8 +15,8 @@ import { bringUpStep } from './dr-shared/bring-up';
 import { azStep, cinderFailoverStep, switchCommands } from './dr-shared/switch';
 import { dr } from './dr-shared/commands';
 import { discoverScope, scopeEvidence } from './dr-shared/discover';
-import { describeLoss, lossWindow, type LossWindow } from './dr-shared/loss';
-import { pool, rbdInfoIfExists, statuses } from './dr-shared/observe';
+import { describeLoss, lastCopiedSnapshotSec, lossWindow, needsSnapshotList, type LossWindow } from './dr-shared/loss';
+import { pool, rbdInfoIfExists, snapList, statuses } from './dr-shared/observe';
 import {
   clusterEnd,
   drFacts,
@@ -192,16 +192,34 @@ const steps: StepDef<P>[] = [
     risk: 'read',
     description:
       "From the survivor's last observation: journal entries not replayed, age of the last mirror snapshot copied here.",
-    plan: (c) =>
-      [...new Set((drFacts(c.facts).images ?? []).map((i) => i.pool))].map((p) => ({
-        host: dir.to(c).host,
-        argv: dr.mirrorPoolStatus(dir.to(c).target, p),
-      })),
+    plan: (c) => {
+      const imgs = drFacts(c.facts).images ?? [];
+      const to = dir.to(c);
+      return [
+        ...[...new Set(imgs.map((i) => i.pool))].map((p) => ({
+          host: to.host,
+          argv: dr.mirrorPoolStatus(to.target, p),
+        })),
+        ...imgs
+          .filter((i) => i.mode === 'snapshot')
+          .map((i) => ({
+            host: to.host,
+            argv: dr.snapLsAll(to.target, i.pool, i.name),
+            note: 'only if the status has no snapshot time yet: the newest copied mirror snapshot',
+          })),
+      ];
+    },
     execute: async (ctx) => {
       const imgs = drFacts(ctx.facts).images ?? [];
       const st = await statuses(ctx, dir.to(ctx), imgs, { purpose: 'verify' });
       const lostSite = ctx.params.lost.cluster;
-      ctx.setFacts({ lossWindow: lossWindow(imgs, st, lostSite, ctx.clock.now()) });
+      // Images without a published snapshot time: the survivor's own copied mirror snapshots, 4 at a time.
+      const copied = new Map<string, number | null>();
+      await pool(needsSnapshotList(imgs, st), 4, async (i) => {
+        const snaps = await snapList(ctx, dir.to(ctx), i).catch(() => null);
+        copied.set(specOf(i), snaps ? lastCopiedSnapshotSec(snaps) : null);
+      });
+      ctx.setFacts({ lossWindow: lossWindow(imgs, st, lostSite, ctx.clock.now(), copied) });
     },
     verify: (ctx) => {
       const l = lossOf(ctx);

@@ -15,7 +15,13 @@ export const dr = {
   cephStatus: (t: CephTarget) => [...cephBase(t), 'status', ...json],
   info: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'info', img(pool, image), ...json],
   ls: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', p(pool), ...json],
+  /**
+   * Under TZ=UTC: rbd prints snapshot timestamps with ctime(3) in the host's zone (sudo keeps TZ: it is in its
+   * default env_check list), and the data-loss window reads them as UTC (`parseCtimeUtc`).
+   */
   snapLsAll: (t: CephTarget, pool: string, image: string) => [
+    'env',
+    'TZ=UTC',
     ...rbdBase(t),
     'snap',
     'ls',

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inventorySchema } from '../../../inventory/schema';
-import { parseMirrorPoolStatus } from '../../../parsers';
+import { parseMirrorImageStatus, parseMirrorPoolStatus, parseRbdSnapLs } from '../../../parsers';
+import { parseCtimeUtc } from '../../../topology/classify';
 import { planWizard, type PlannedStep } from '../../define';
 import { failbackWizard } from '../dr-failback';
 import { plannedFailoverWizard } from '../dr-planned-failover';
@@ -10,7 +11,7 @@ import { drTestWizard } from '../dr-test';
 import { unplannedFailoverWizard } from '../dr-unplanned-failover';
 import { findWizard } from '../index';
 import { backendAt, parseCinderServiceTable } from './cinder';
-import { describeLoss, lossWindow } from './loss';
+import { describeLoss, lastCopiedSnapshotSec, lossWindow, needsSnapshotList } from './loss';
 import { caughtUp, demotionSeen } from './observe';
 import type { DrFacts, DrImage } from './params';
 
@@ -260,6 +261,39 @@ describe('observations on real captures', () => {
     expect(describeLoss(l)).toMatch(/120 s of writes.*514 journal entries/);
     const missing = lossWindow([{ ...(imgs[0] as DrImage), name: 'gone' }], new Map(), 'site-a', now);
     expect(missing.images[0]?.missing).toBe(true);
+  });
+
+  it('data-loss window of a fresh image whose status is not published yet: from the survivor snapshot list', () => {
+    // Captured in the lab: site-b's status of a snapshot image ~1 s after it appeared there ("status not found"),
+    // and its `snap ls --all` under TZ=UTC (one trashed and one complete non-primary mirror snapshot).
+    const st = parseMirrorImageStatus(f('20-fresh-image-status-not-found-mirror-image-status-snapshot-site-b.json'));
+    const snaps = parseRbdSnapLs(f('20-fresh-image-snap-ls-all-utc-site-b.json'));
+    if (!st.ok || !snaps.ok) throw new Error('fixtures');
+    const img: DrImage = { pool: 'images', name: 'dr-fresh-p1', mode: 'snapshot', globalId: null, owner: 'wizard' };
+    const map = new Map([['images/dr-fresh-p1', st.value]]);
+    expect(needsSnapshotList([img], map)).toEqual([img]);
+    const copied = lastCopiedSnapshotSec(snaps.value);
+    expect(copied).toBe(Date.UTC(2026, 11, 1, 22, 19, 12) / 1000);
+    const now = Date.UTC(2026, 11, 1, 22, 20, 12);
+    const without = lossWindow([img], map, 'site-a', now);
+    expect(without.unknown).toEqual(['images/dr-fresh-p1']);
+    const l = lossWindow([img], map, 'site-a', now, new Map([['images/dr-fresh-p1', copied]]));
+    expect(l.unknown).toEqual([]);
+    expect(l.worstSnapshotAgeSec).toBe(60);
+    expect(l.images[0]?.snapshotAgeFrom).toBe('snapshots');
+    expect(describeLoss(l)).toMatch(/60 s of writes .*1 from the snapshot list/);
+    // An image with a published timestamp is not listed again.
+    const pub = status('05-siteA-down-mirror-pool-status-verbose-images-site-b.json').images[0];
+    expect(needsSnapshotList([img], new Map([['images/dr-fresh-p1', pub]]))).toEqual([]);
+    expect(lastCopiedSnapshotSec([])).toBeNull();
+  });
+
+  it('ctime timestamps of rbd snap ls read as UTC; anything else is unknown', () => {
+    expect(parseCtimeUtc('Tue Dec  1 22:19:12 2026')).toBe(Date.UTC(2026, 11, 1, 22, 19, 12));
+    expect(parseCtimeUtc('Sun Nov 22 02:18:48 2026')).toBe(Date.UTC(2026, 10, 22, 2, 18, 48));
+    expect(parseCtimeUtc('2026-12-01 22:19:12')).toBeNull();
+    expect(parseCtimeUtc('Tue Foo  1 22:19:12 2026')).toBeNull();
+    expect(parseCtimeUtc(null)).toBeNull();
   });
 
   it('Cinder backend state from the captured service-list tables', () => {
