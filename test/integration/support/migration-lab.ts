@@ -80,28 +80,35 @@ export function inventoryOf(lab: LabJson): Inventory {
 /** Inventory as YAML for the CLI (JSON is valid YAML). */
 export const inventoryYaml = (inv: Inventory): string => JSON.stringify(inv, null, 2);
 
-export function paramsOf(lab: LabJson): Record<string, unknown> {
+/** A site's rbd-mirror as the wizards' `mirrorDaemon`: the lab runs its daemons without systemd (pid files). */
+export function labMirrorDaemon(
+  lab: { labDir: string; net: string },
+  site: string,
+): { start: string[]; stop: string[]; isRunning: string[] } {
   const env = ['env', `SWITCHYARD_LAB_DIR=${lab.labDir}`, `SWITCHYARD_LAB_NET=${lab.net}`];
   const labSh = join(REPO, 'test', 'lab', 'lab.sh');
+  return {
+    start: ['sudo', '-n', ...env, 'bash', labSh, 'fault', 'start-mirror', site],
+    stop: ['sudo', '-n', ...env, 'bash', labSh, 'fault', 'stop-mirror', site],
+    isRunning: [
+      'sudo',
+      '-n',
+      'bash',
+      '-c',
+      'kill -0 "$(cat "$1")"',
+      'bash',
+      join(lab.labDir, 'run', `${site}-rbd-mirror.pid`),
+    ],
+  };
+}
+
+export function paramsOf(lab: LabJson): Record<string, unknown> {
   return {
     source: { cluster: 'site-a' },
     destination: { cluster: 'site-b' },
     pools: POOLS,
     freeze: { method: 'none' },
-    mirrorDaemon: {
-      // The lab runs its daemons without systemd: lab.sh starts/stops site-b's rbd-mirror (pid file under run/).
-      start: ['sudo', '-n', ...env, 'bash', labSh, 'fault', 'start-mirror', 'site-b'],
-      stop: ['sudo', '-n', ...env, 'bash', labSh, 'fault', 'stop-mirror', 'site-b'],
-      isRunning: [
-        'sudo',
-        '-n',
-        'bash',
-        '-c',
-        'kill -0 "$(cat "$1")"',
-        'bash',
-        join(lab.labDir, 'run', 'site-b-rbd-mirror.pid'),
-      ],
-    },
+    mirrorDaemon: labMirrorDaemon(lab, 'site-b'),
   };
 }
 

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { cephTargetFromRole } from '../../commands/ceph';
 import { nameSchema } from '../../inventory/schema';
+import { mirrorDaemonSchema } from './mirror-daemon';
 import { defineWizard } from '../define';
 import { TransportError, errorMessage } from '../errors';
 import type { StepContext, StepDef } from '../types';
@@ -48,6 +49,13 @@ export const unplannedFailoverParamsSchema = z
         clientId: z.string().min(1).optional(),
       })
       .optional(),
+    /**
+     * How to stop and start the survivor's rbd-mirror (argvs on the survivor's host). With the lost site gone it
+     * waits on that site's OSDs without a timeout and keeps the snapshot images it replays open: their forced
+     * promote then hangs (seen in the lab; Ceph tracker 62163). The wizard stops it for the promote and starts it
+     * after the Cinder failover. Absent: those steps are skipped, and say so.
+     */
+    mirrorDaemon: mirrorDaemonSchema.optional(),
     /** Fence the lost site before promoting (power/network off: it must not come back writing). */
     fence: z.enum(['manual', 'none']).default('manual'),
     checksums: z.boolean().default(false),
@@ -134,6 +142,15 @@ async function proveLoss(ctx: C): Promise<Probe[]> {
     );
   }
   return Promise.all(tasks);
+}
+
+/** Why the survivor's rbd-mirror is left alone: no way to run it was given, or no snapshot image is promoted. */
+function mirrorHoldSkip(c: { params: P; facts: Record<string, unknown> }): string | undefined {
+  if (!c.params.mirrorDaemon)
+    return "no mirrorDaemon in the parameters: if a forced promote of a snapshot image hangs, stop the survivor's rbd-mirror by hand and re-run the step (Ceph tracker 62163)";
+  if (drFacts(c.facts).images && !wizardOwned(c.facts).some((i) => i.mode === 'snapshot'))
+    return 'no snapshot-mirrored image is promoted by the wizard (the hang needs one)';
+  return undefined;
 }
 
 const lossOf = (ctx: { facts: Record<string, unknown> }): LossWindow | undefined =>
@@ -260,6 +277,29 @@ const steps: StepDef<P>[] = [
     },
   },
   {
+    id: 'stop-survivor-mirror',
+    title: "Stop the survivor's rbd-mirror for the promote",
+    phase: 'Failover',
+    risk: 'change',
+    description:
+      "With the lost site gone, the survivor's rbd-mirror waits on it without a timeout and keeps the snapshot images it replays open, so their forced promote hangs (Ceph tracker 62163, seen in the lab). It replicates nothing while the site is lost; it is started again after the failover. A daemon stuck that way can take its stop timeout to exit.",
+    skipIf: (c) => mirrorHoldSkip(c),
+    plan: (c) => (c.params.mirrorDaemon ? [{ host: dir.to(c).host, argv: c.params.mirrorDaemon.stop }] : []),
+    execute: async (ctx) => {
+      const d = ctx.params.mirrorDaemon;
+      if (d) await ctx.run(dir.to(ctx).host, d.stop, { timeoutMs: 240_000 });
+    },
+    verify: async (ctx) => {
+      const d = ctx.params.mirrorDaemon;
+      if (!d) return { ok: true, evidence: 'no mirrorDaemon in the parameters' };
+      const r = await ctx.run(dir.to(ctx).host, d.isRunning, { purpose: 'verify' });
+      return {
+        ok: r.exitCode !== 0 && r.exitCode !== null,
+        evidence: `rbd-mirror at ${dir.to(ctx).cluster}: isRunning exit ${r.exitCode ?? 'none'} (non-zero = stopped)`,
+      };
+    },
+  },
+  {
     id: 'force-promote',
     title: 'Force-promote at the survivor',
     phase: 'Failover',
@@ -315,6 +355,29 @@ const steps: StepDef<P>[] = [
     },
   },
   cinderFailoverStep(dir, 'Failover'),
+  {
+    id: 'start-survivor-mirror',
+    title: "Start the survivor's rbd-mirror again",
+    phase: 'Failover',
+    risk: 'change',
+    description:
+      'The promoted images are primary here now, so it has nothing to hold; it must run again before the failback, when the returning site replays from here.',
+    skipIf: (c) => mirrorHoldSkip(c),
+    plan: (c) => (c.params.mirrorDaemon ? [{ host: dir.to(c).host, argv: c.params.mirrorDaemon.start }] : []),
+    execute: async (ctx) => {
+      const d = ctx.params.mirrorDaemon;
+      if (d) await ctx.run(dir.to(ctx).host, d.start, { timeoutMs: 240_000 });
+    },
+    verify: async (ctx) => {
+      const d = ctx.params.mirrorDaemon;
+      if (!d) return { ok: true, evidence: 'no mirrorDaemon in the parameters' };
+      const r = await ctx.run(dir.to(ctx).host, d.isRunning, { purpose: 'verify' });
+      return {
+        ok: r.exitCode === 0,
+        evidence: `rbd-mirror at ${dir.to(ctx).cluster}: isRunning exit ${r.exitCode ?? 'none'} (0 = running)`,
+      };
+    },
+  },
   bringUpStep<P>((c) => c.params.survivor.cluster),
   azStep<P>(),
   {

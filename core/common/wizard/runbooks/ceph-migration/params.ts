@@ -6,8 +6,7 @@ import { cephTargetFromRole, type CephTarget } from '../../../commands/ceph';
 import type { OpenstackRole } from '../../../commands/openstack';
 import { nameSchema, type Inventory } from '../../../inventory/schema';
 import type { Facts, PlanContext } from '../../types';
-
-const argv = z.array(z.string().min(1)).min(1);
+import { mirrorDaemonSchema, systemdMirrorDaemon } from '../mirror-daemon';
 
 export const migrationParamsSchema = z.object({
   source: z.object({ cluster: nameSchema, host: nameSchema.optional() }),
@@ -26,7 +25,7 @@ export const migrationParamsSchema = z.object({
   /** The OpenStack controller host (absent: a Ceph-only migration without server/volume handling). */
   openstack: z.object({ controller: nameSchema, servers: z.array(z.string().uuid()).optional() }).optional(),
   /** How to run the destination's rbd-mirror daemon (argv on the destination host). */
-  mirrorDaemon: z.object({ start: argv, stop: argv, /** exit 0 while the daemon runs */ isRunning: argv }),
+  mirrorDaemon: mirrorDaemonSchema,
   /** Where Nova, Glance and Cinder name their Ceph config on the controller; verified after the re-point. */
   repoint: z
     .object({
@@ -57,15 +56,7 @@ export const migrationParamsSchema = z.object({
 export type MigrationParams = z.infer<typeof migrationParamsSchema>;
 export type Ctx = PlanContext<MigrationParams>;
 
-/** systemd units as packaged by Debian/Ubuntu/RHEL: `ceph-rbd-mirror@ID.service`. */
-export function systemdMirrorDaemon(id: string): MigrationParams['mirrorDaemon'] {
-  const unit = `ceph-rbd-mirror@${id}.service`;
-  return {
-    start: ['sudo', '-n', 'systemctl', 'enable', '--now', unit],
-    stop: ['sudo', '-n', 'systemctl', 'disable', '--now', unit],
-    isRunning: ['systemctl', 'is-active', '--quiet', unit],
-  };
-}
+export { systemdMirrorDaemon };
 
 export interface ClusterEnd {
   cluster: string;

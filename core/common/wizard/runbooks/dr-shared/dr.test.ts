@@ -9,6 +9,7 @@ import { failbackWizard } from '../dr-failback';
 import { plannedFailoverWizard } from '../dr-planned-failover';
 import { drTestWizard } from '../dr-test';
 import { unplannedFailoverWizard } from '../dr-unplanned-failover';
+import { systemdMirrorDaemon } from '../mirror-daemon';
 import { findWizard } from '../index';
 import { backendAt, parseCinderServiceTable } from './cinder';
 import { describeLoss, lastCopiedSnapshotSec, lossWindow, needsSnapshotList } from './loss';
@@ -147,6 +148,27 @@ describe('DR wizards are registered and their plans are exact', () => {
     ]);
     expect(argvOf(plan, 'prove-loss')).toEqual(['mon-a: true']);
     expect(plan.find((s) => s.id === 'fence-lost-site')?.manual).toBeDefined();
+    // Without a way to run the survivor's rbd-mirror, the steps around the promote say why they are skipped.
+    expect(plan.find((s) => s.id === 'stop-survivor-mirror')?.notApplicable).toMatch(/no mirrorDaemon.*62163/);
+    // With one: stopped before the forced promote, started again after the Cinder failover.
+    const daemon = systemdMirrorDaemon('b');
+    const withDaemon = planWizard(unplannedFailoverWizard, { ...params, mirrorDaemon: daemon }, inventory, {
+      ...facts,
+    });
+    const ids = withDaemon.map((s) => s.id);
+    expect(ids.indexOf('stop-survivor-mirror')).toBe(ids.indexOf('force-promote') - 1);
+    expect(ids.indexOf('start-survivor-mirror')).toBe(ids.indexOf('cinder-failover') + 1);
+    expect(argvOf(withDaemon, 'stop-survivor-mirror')).toEqual([
+      'mon-b: sudo -n systemctl disable --now ceph-rbd-mirror@b.service',
+    ]);
+    expect(argvOf(withDaemon, 'start-survivor-mirror')).toEqual([
+      'mon-b: sudo -n systemctl enable --now ceph-rbd-mirror@b.service',
+    ]);
+    expect(withDaemon.find((s) => s.id === 'stop-survivor-mirror')?.notApplicable).toBeUndefined();
+    // Nothing snapshot-mirrored promoted by the wizard: the daemon is left alone.
+    const journalOnly = { ...facts, images: images.filter((i) => i.mode === 'journal') };
+    const j = planWizard(unplannedFailoverWizard, { ...params, mirrorDaemon: daemon }, inventory, journalOnly);
+    expect(j.find((s) => s.id === 'stop-survivor-mirror')?.notApplicable).toMatch(/no snapshot-mirrored image/);
     expect(() =>
       unplannedFailoverWizard.params.parse({
         lost: { cluster: 'site-a' },
