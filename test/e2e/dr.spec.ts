@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
 import { Vault } from '../../core/node/vault/vault';
+import { labMirrorDaemon } from '../integration/support/migration-lab';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
 
 const dir = labDir();
@@ -160,6 +161,7 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
     scope: { images: [{ pool: 'images', name: tag }] },
     probeSec: 5,
     fence: 'none',
+    mirrorDaemon: labMirrorDaemon(lab.lab, 'site-b'),
   };
   await page.getByTestId('wizard-params').fill(JSON.stringify(params, null, 2));
   await page.getByTestId('wizard-plan-discover').click();
@@ -186,5 +188,8 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
   await expect(page.getByTestId('run-steps')).not.toContainText('failed');
   await page.screenshot({ path: join(shots, 'dr-succeeded.png'), fullPage: true });
 
+  await expect(page.getByTestId('run-steps')).toContainText("Stop the survivor's rbd-mirror for the promote");
   expect(await primaryAt('site-b')).toBe(true);
+  const running = await lab.onSite('site-b', labMirrorDaemon(lab.lab, 'site-b').isRunning);
+  expect(running.exitCode, "site-b's rbd-mirror runs again after the failover").toBe(0);
 });
