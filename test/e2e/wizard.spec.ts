@@ -105,7 +105,7 @@ test.beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
+    const timer = setTimeout(() => reject(new Error('serve did not start within 90 s')), 90_000);
     createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (!line.startsWith('{')) return;
       clearTimeout(timer);
