@@ -37,9 +37,11 @@ import {
   CLOUD_POOLS,
   cephConfOf,
   cloudCephConfs,
+  cloudParamsOf,
   cloudPhase,
   iniValue,
   readCloudSeed,
+  repointArgv,
   sha512Of,
   undoCloudMigration,
   type CloudSeed,
@@ -321,34 +323,8 @@ describe.skipIf(!usable)('Ceph-to-Ceph migration wizard in the lab', () => {
       const siteB = l.clusters.find((c) => c.name === 'site-b');
       const siteBIp = l.hosts.find((h) => h.site === 'site-b')?.address ?? '';
       const siteAIp = l.hosts.find((h) => h.site === 'site-a')?.address ?? '';
-      const labEnv = [
-        `SWITCHYARD_LAB_DIR=${l.labDir}`,
-        `SWITCHYARD_LAB_NET=${l.net}`,
-        'SWITCHYARD_LAB_PROFILE=migration',
-      ];
-      const repointArgv = [
-        'sudo',
-        '-n',
-        'env',
-        ...labEnv,
-        'bash',
-        join(REPO, 'test/lab/openstack/openstack.sh'),
-        'repoint',
-        'site-b',
-      ];
-      const params = {
-        ...paramsOf(l),
-        pools: [
-          { name: 'images', mode: 'snapshot' },
-          { name: 'volumes', mode: 'journal' },
-          { name: 'vms', mode: 'journal' },
-        ],
-        openstack: { controller: 'controller' },
-        repoint: {
-          checks: cloudCephConfs(l).map((c) => ({ service: c.service, file: c.file, key: c.key, sudo: true })),
-          instructions: `In this lab, on the controller: ${repointArgv.join(' ')}`,
-        },
-      };
+      const repoint = repointArgv(l, 'site-b');
+      const params = cloudParamsOf(l, paramsOf(l));
       const cli = makeCli(runner.home, l, inv, params);
       const child = cli.spawnRun(['--confirm', 'demote-source=site-a']);
       // kill -9 the moment the first volume detach is on disk (the cloud half, mid switch-over, mid-command).
@@ -376,7 +352,7 @@ describe.skipIf(!usable)('Ceph-to-Ceph migration wizard in the lab', () => {
       expect(JSON.stringify(st.steps.find((x) => x.id === 'repoint-cloud'))).toContain('NOT the destination');
       // The operator re-points the cloud the lab's way, in the controller's shell (as the wizard's terminal does).
       const t0 = Date.now();
-      const rp = await runner.pool.run('controller', repointArgv, { timeoutMs: 900_000 });
+      const rp = await runner.pool.run('controller', repoint, { timeoutMs: 900_000 });
       expect(rp.exitCode, rp.stderr.slice(-3000)).toBe(0);
       console.log(`openstack.sh repoint site-b: ${formatDuration(Date.now() - t0)}`);
       r = cli.run(['resume', runId, '--manual-done', 'repoint-cloud', ...confirms]);

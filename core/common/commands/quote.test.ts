@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { quoteArg, quoteArgv, QuoteError } from './quote';
+import { displayArgv, quoteArg, quoteArgv, QuoteError } from './quote';
 
 /** A tiny POSIX-sh single-quote reader, enough to prove round-trips without a shell. */
-function unquote(line: string): string[] {
+function unquote(line: string, bare = /$^/): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < line.length) {
@@ -18,6 +18,9 @@ function unquote(line: string): string[] {
       } else if (line[i] === '\\') {
         word += line[i + 1] ?? '';
         i += 2;
+      } else if (bare.test(line[i] ?? '')) {
+        word += line[i];
+        i++;
       } else {
         throw new Error(`unquoted character ${line[i]} at ${i}`);
       }
@@ -55,5 +58,21 @@ describe('quoteArgv', () => {
   it('rejects NUL and empty argv', () => {
     expect(() => quoteArgv(['a\0b'])).toThrow(QuoteError);
     expect(() => quoteArgv([])).toThrow(QuoteError);
+  });
+});
+
+describe('displayArgv', () => {
+  it('leaves plain words bare and quotes the rest exactly as quoteArg does', () => {
+    expect(displayArgv(['rbd', '-c', '/etc/ceph/a.conf', 'mirror', 'pool', 'promote', 'images'])).toBe(
+      'rbd -c /etc/ceph/a.conf mirror pool promote images',
+    );
+    expect(displayArgv(['openstack', 'server', 'stop', '$(touch /tmp/x)'])).toBe(
+      "openstack server stop '$(touch /tmp/x)'",
+    );
+    const line = displayArgv(['sudo', 'env', 'A=1', ...hostile]);
+    expect(unquote(line, /[A-Za-z0-9_@%+=:,./-]/)).toEqual(['sudo', 'env', 'A=1', ...hostile]);
+  });
+  it('quotes an assignment-looking first word (it would not be the command otherwise)', () => {
+    expect(displayArgv(['A=1', 'x'])).toBe("'A=1' x");
   });
 });

@@ -21,3 +21,17 @@ export class QuoteError extends Error {
     this.name = 'QuoteError';
   }
 }
+
+/**
+ * The same command line for people to read (plans, live output, "open a terminal here"): words made only of
+ * characters no POSIX shell treats specially stay bare, everything else is quoted exactly as `quoteArg` does, so
+ * the line pasted into a shell runs the same argv.
+ */
+export function displayArgv(argv: readonly string[]): string {
+  // A bare `X=1` in first place would be an assignment, not the command: quoted there.
+  return argv
+    .map((a, i) =>
+      /^[A-Za-z0-9_@%+:,./-]+$/.test(a) || (i > 0 && /^[A-Za-z0-9_@%+=:,./-]+$/.test(a)) ? a : quoteArg(a),
+    )
+    .join(' ');
+}

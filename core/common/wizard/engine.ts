@@ -302,7 +302,9 @@ export class WizardEngine<P> {
     if (unsettled && !st.rerunAllowed) {
       const v = await this.safeVerify(def, ctx, pending);
       if (v.ok) {
-        await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence, afterCrash: true });
+        // A manual step the operator has said done again after a refused "done" is simply verified, not recovered.
+        const afterCrash = !(def.manual && st.manualDone);
+        await this.append({ type: 'verified', step: def.id, ok: true, evidence: v.evidence, afterCrash });
         await this.append({ type: 'step-finished', step: def.id, status: 'done' });
         st.status = 'done';
         return undefined;

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import type { WizardInfo, WizardRunDetail } from '../../../core/common/contract/index';
 import type { PlannedStep } from '../../../core/common/wizard/define';
 import type { JournalRecord, RunSummary } from '../../../core/common/wizard/journal';
+import { displayArgv } from '../../../core/common/commands/quote';
 import { api, call, errorMessage } from '../api';
 
 export interface LiveProgress {
@@ -57,7 +58,7 @@ export const useWizardsStore = defineStore('wizards', () => {
     }
     if (runId !== openRunId.value) return;
     if (record.type === 'command-intent')
-      output.value += `\n$ [${record.host}] ${record.argv.join(' ')}${record.stdin ? ` < ${record.stdin}` : ''}\n`;
+      output.value += `\n$ [${record.host}] ${displayArgv(record.argv)}${record.stdin ? ` < ${record.stdin}` : ''}\n`;
     scheduleDetail();
   });
   api.events.on('wizard.output', ({ runId, chunk }) => {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, ceph, rbd, rbdTry, type LabJson } from './migration-lab';
+import { REPO, ceph, rbd, rbdTry, sha256Of, type LabJson } from './migration-lab';
 
 export const CLOUD_POOLS = ['images', 'volumes', 'vms'];
 
@@ -115,4 +115,124 @@ export function sha512Of(lab: LabJson, site: string, spec: string): string {
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
   return out.split(' ')[0] ?? '';
+}
+
+/** The lab's way to re-point the cloud (what the operator runs on the controller): `openstack.sh repoint SITE`. */
+export function repointArgv(lab: LabJson, site: 'site-a' | 'site-b'): string[] {
+  return [
+    'sudo',
+    '-n',
+    'env',
+    `SWITCHYARD_LAB_DIR=${lab.labDir}`,
+    `SWITCHYARD_LAB_NET=${lab.net}`,
+    'SWITCHYARD_LAB_PROFILE=migration',
+    'bash',
+    join(REPO, 'test/lab/openstack/openstack.sh'),
+    'repoint',
+    site,
+  ];
+}
+
+/** Migration parameters for the seeded cloud: its three pools, the controller, the re-point checks and command. */
+export function cloudParamsOf(lab: LabJson, base: Record<string, unknown>): Record<string, unknown> {
+  const argv = repointArgv(lab, 'site-b');
+  return {
+    ...base,
+    pools: [
+      { name: 'images', mode: 'snapshot' },
+      { name: 'volumes', mode: 'journal' },
+      { name: 'vms', mode: 'journal' },
+    ],
+    openstack: { controller: 'controller' },
+    repoint: {
+      checks: cloudCephConfs(lab).map((c) => ({ service: c.service, file: c.file, key: c.key, sudo: true })),
+      instructions:
+        "In this lab: the lab's openstack.sh repoint site-b points the three services at site-b's ceph.conf and keyring and restarts them.",
+      command: argv,
+    },
+  };
+}
+
+type OnController = (argv: string[]) => Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
+
+/**
+ * What must hold after the cloud's migration, observed independently of the wizard (the plain `openstack` CLI on
+ * the controller, the local rbd/ceph CLIs, the services' conf files): every problem found, [] when all is well.
+ * `srcChecksums` are the wizard's own (taken at switch-over), compared with the seed's data here.
+ */
+export async function cloudMigratedProblems(
+  lab: LabJson,
+  seed: CloudSeed,
+  onController: OnController,
+  srcChecksums: Record<string, string>,
+): Promise<string[]> {
+  const bad: string[] = [];
+  const siteB = lab.clusters.find((c) => c.name === 'site-b');
+  const ipOf = (site: string): string => lab.hosts.find((h) => h.site === site)?.address ?? '';
+  const os = async (args: string[]): Promise<Record<string, unknown> | undefined> => {
+    const x = await onController(['openstack', ...args, '-f', 'json']);
+    if (x.exitCode !== 0) {
+      bad.push(`openstack ${args.join(' ')}: exit ${String(x.exitCode)} ${x.stderr.slice(-300)}`);
+      return undefined;
+    }
+    return JSON.parse(x.stdout) as Record<string, unknown>;
+  };
+  for (const s of seed.servers) {
+    const now = await os(['server', 'show', s.id]);
+    if (now && now['status'] !== 'ACTIVE') bad.push(`server ${s.name}: ${String(now['status'])}, not ACTIVE`);
+  }
+  for (const v of seed.volumes) {
+    const now = await os(['volume', 'show', v.id]);
+    const on = ((now?.['attachments'] as { server_id: string }[] | undefined) ?? []).map((a) => a.server_id);
+    if (now && (now['status'] !== 'in-use' || on.join() !== v.attachedTo))
+      bad.push(`volume ${v.name}: ${String(now['status'])} on [${on.join(', ')}], not in-use on ${v.attachedTo}`);
+  }
+  for (const i of seed.images) {
+    const now = await os(['image', 'show', i.id]);
+    if (now && now['status'] !== 'active') bad.push(`image ${i.name}: ${String(now['status'])}, not active`);
+    const dl = await onController([
+      'bash',
+      '-c',
+      'set -o pipefail; openstack image save "$1" | sha512sum',
+      'bash',
+      i.id,
+    ]);
+    if (dl.exitCode !== 0 || dl.stdout.split(' ')[0] !== i.osHashValue)
+      bad.push(`image ${i.name}: Glance does not serve the seeded data (exit ${String(dl.exitCode)})`);
+    if (sha512Of(lab, 'site-b', `images/${i.id}`) !== i.osHashValue) bad.push(`images/${i.id} on site-b differs`);
+    if (rbdTry(lab, 'site-a', ['info', `images/${i.id}`]).status === 0) bad.push(`images/${i.id} not fenced on site-a`);
+  }
+  for (const c of cloudCephConfs(lab)) {
+    const cc = cephConfOf(iniValue(c.file, c.section, c.key) ?? '/nonexistent');
+    if (cc.fsid !== siteB?.fsid || cc.monIps.join() !== ipOf('site-b'))
+      bad.push(`${c.service}: ceph conf names fsid ${cc.fsid ?? '?'} mons ${cc.monIps.join(' ')}, not site-b's`);
+  }
+  const rbdSeeded = [
+    ...seed.servers.map((x) => ({ spec: `${x.disk.pool}/${x.disk.image}`, sha256: x.disk.sha256 })),
+    ...seed.volumes.map((x) => ({ spec: `${x.rbd.pool}/${x.rbd.image}`, sha256: x.rbd.sha256 })),
+  ];
+  for (const x of rbdSeeded) {
+    if (sha256Of(lab, 'site-b', x.spec) !== x.sha256) bad.push(`${x.spec} on site-b differs from the seed's data`);
+    if (srcChecksums[x.spec] !== x.sha256) bad.push(`${x.spec}: the wizard's source checksum is not the seed's`);
+  }
+  if (Object.keys(srcChecksums).length !== rbdSeeded.length + seed.images.length)
+    bad.push(
+      `the wizard checksummed ${Object.keys(srcChecksums).length} images, the seed has ${rbdSeeded.length + seed.images.length}`,
+    );
+  for (const p of CLOUD_POOLS) {
+    for (const site of ['site-a', 'site-b']) {
+      const info = JSON.parse(rbd(lab, site, ['mirror', 'pool', 'info', p, '--all', '--format', 'json'])) as {
+        mode: string;
+        peers?: unknown[];
+      };
+      if (info.mode !== 'disabled' || (info.peers ?? []).length > 0)
+        bad.push(`${site}/${p}: mirroring ${info.mode}, ${(info.peers ?? []).length} peers`);
+    }
+    for (const n of JSON.parse(rbd(lab, 'site-b', ['ls', p, '--format', 'json'])) as string[]) {
+      const b = JSON.parse(rbd(lab, 'site-b', ['info', `${p}/${n}`, '--format', 'json'])) as { features: string[] };
+      if (b.features.includes('journaling')) bad.push(`site-b ${p}/${n}: journaling still on`);
+    }
+  }
+  if (existsSync(join(lab.labDir, 'run', 'site-b-rbd-mirror.pid'))) bad.push('site-b rbd-mirror still running');
+  return bad;
 }

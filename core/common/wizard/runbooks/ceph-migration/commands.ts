@@ -29,6 +29,28 @@ export const cmd = {
   serviceDump: (t: CephTarget) => [...cephBase(t), 'service', 'dump', ...json],
 
   ls: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', '-l', p(pool), ...json],
+  /** Names only: no image is opened (`ls -l` opens every one), one call per pool however many images. */
+  lsNames: (t: CephTarget, pool: string) => [...rbdBase(t), 'ls', p(pool), ...json],
+  /**
+   * `rbd info` of many images in ONE exec (the CLI takes one image; each exec costs an SSH channel, a sudo and a
+   * shell on the mon host, which at 50 images is most of a verification's time). A fixed script runs the rbd
+   * prefix given as positional parameters for each spec after it (nothing is spliced into the script) and
+   * prints one line per image, in order: `exit<TAB>spec<TAB>output` (output's newlines folded). sudo, when the
+   * role needs it, wraps the whole script once.
+   */
+  infoMany: (t: CephTarget, specs: { pool: string; image: string }[]) => {
+    const base = rbdBase({ ...t, sudo: false });
+    return [
+      ...(t.sudo ? ['sudo', '-n'] : []),
+      'bash',
+      '-c',
+      'n=$1; shift; base=("${@:1:n}"); shift "$n"; for s in "$@"; do out=$("${base[@]}" info "$s" --format json); rc=$?; printf \'%s\\t%s\\t%s\\n\' "$rc" "$s" "${out//$\'\\n\'/ }"; done',
+      'bash',
+      String(base.length),
+      ...base,
+      ...specs.map((x) => img(x.pool, x.image)),
+    ];
+  },
   info: (t: CephTarget, pool: string, image: string) => [...rbdBase(t), 'info', img(pool, image), ...json],
   /** `--all` also lists the hidden tx-only peers, but for rx peers it prints their cephx key: source side only. */
   mirrorPoolInfo: (t: CephTarget, pool: string, all: boolean) => [

@@ -78,6 +78,91 @@ export async function rbdInfoIfExists(
   return p.value;
 }
 
+/** Images per batched `rbd info` exec (bounds one exec's run time and output). */
+const INFO_BATCH = 16;
+
+/**
+ * `rbd info` of every image in `images` on one side, batched (cmd.infoMany) with up to `parallel` execs in flight:
+ * the same per-image truth (the authoritative mirroring.primary, features) as one exec per image, at a fraction of
+ * the SSH/sudo/shell cost. Keyed by `pool/image`; null = the image does not exist (rbd exit 2, ENOENT).
+ */
+export async function rbdInfos(
+  ctx: C,
+  end: ClusterEnd,
+  images: { pool: string; name: string }[],
+  opts: RunOptions = read,
+  parallel = 4,
+): Promise<Map<string, RbdImageInfo | null>> {
+  const out = new Map<string, RbdImageInfo | null>();
+  if (images.length === 0) return out;
+  const size = Math.min(INFO_BATCH, Math.ceil(images.length / parallel));
+  const chunks: { pool: string; name: string }[][] = [];
+  for (let i = 0; i < images.length; i += size) chunks.push(images.slice(i, i + size));
+  await pool(chunks, parallel, async (chunk) => {
+    const argv = cmd.infoMany(
+      end.target,
+      chunk.map((i) => ({ pool: i.pool, image: i.name })),
+    );
+    const r = await ctx.run(end.host, argv, { ...opts, note: `rbd info of ${chunk.length} images on ${end.cluster}` });
+    if (r.exitCode !== 0)
+      throw new StepFailedError(
+        `batched rbd info on ${end.host} failed (exit ${r.exitCode ?? 'none'})`,
+        r.stderr.slice(-2000),
+      );
+    const lines = parseInfoMany(r.stdout);
+    for (const i of chunk) {
+      const key = `${i.pool}/${i.name}`;
+      const line = lines.get(key);
+      if (!line) throw new StepFailedError(`batched rbd info: no answer for ${key}`, r.stdout.slice(-1000));
+      if (line.exit === 2) out.set(key, null);
+      else if (line.exit !== 0)
+        throw new StepFailedError(`rbd info ${key} failed (exit ${line.exit})`, r.stderr.slice(-2000));
+      else {
+        const p = parseRbdInfo(line.output);
+        if (!p.ok) throw new StepFailedError(p.error.message, p.error.snippet);
+        out.set(key, p.value);
+      }
+    }
+  });
+  return out;
+}
+
+/** cmd.infoMany's output: `exit<TAB>spec<TAB>output` per line. */
+export function parseInfoMany(stdout: string): Map<string, { exit: number; output: string }> {
+  const m = new Map<string, { exit: number; output: string }>();
+  for (const line of stdout.split('\n')) {
+    const a = line.indexOf('\t');
+    const b = a < 0 ? -1 : line.indexOf('\t', a + 1);
+    if (b < 0) continue;
+    const exit = Number(line.slice(0, a));
+    if (!Number.isInteger(exit)) continue;
+    m.set(line.slice(a + 1, b), { exit, output: line.slice(b + 1) });
+  }
+  return m;
+}
+
+/** Image names of a pool, one bulk call (`rbd ls`, no image opened). */
+export async function imageNames(
+  ctx: C,
+  end: ClusterEnd,
+  poolName: string,
+  opts: RunOptions = read,
+): Promise<Set<string>> {
+  const r = await ctx.run(end.host, cmd.lsNames(end.target, poolName), opts);
+  if (r.exitCode !== 0)
+    throw new StepFailedError(
+      `rbd ls ${poolName} on ${end.host} failed (exit ${r.exitCode ?? 'none'})`,
+      r.stderr.slice(-2000),
+    );
+  try {
+    const v = JSON.parse(r.stdout === '' ? '[]' : r.stdout) as unknown;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error('not a list of names');
+    return new Set(v as string[]);
+  } catch (e) {
+    throw new StepFailedError(`rbd ls ${poolName}: ${String(e)}`, r.stdout.slice(0, 300));
+  }
+}
+
 /** On the source with `--all` (the hidden tx-only peer, ceph-facts.md 7); on the destination without (keys). */
 export const poolInfo = (ctx: C, end: ClusterEnd, poolName: string, opts: RunOptions = read): Promise<MirrorPoolInfo> =>
   readParsed(

@@ -40,6 +40,8 @@ export const migrationParamsSchema = z.object({
         )
         .default([]),
       instructions: z.string().max(10_000).optional(),
+      /** The deployment's re-point command on the controller, typed into "open a terminal here" (never run by the engine). */
+      command: argv.optional(),
     })
     .default({ checks: [] }),
   /** Fence the source images after the link is cut (they become plain writable images): rename to NAME.migrated. */

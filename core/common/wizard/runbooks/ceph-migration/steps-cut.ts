@@ -2,13 +2,15 @@
 import { StepFailedError } from '../../errors';
 import type { StepContext, StepDef } from '../../types';
 import { cmd } from './commands';
-import { pool, poolInfo, rbdInfo, rbdInfoIfExists } from './observe';
+import { imageNames, pool, poolInfo, rbdInfos } from './observe';
 import { byDepth, dst, facts, spec, src, type ClusterEnd, type MigrationParams } from './params';
 
 type S = StepDef<MigrationParams>;
 type C = StepContext<MigrationParams>;
 export const FENCE_SUFFIX = '.migrated';
 export const FENCE_META_KEY = 'switchyard.migrated-to';
+/** Per-image changes in flight on one host (the SSH pool runs 6 channels per connection; reads use the rest). */
+const CHANGES_IN_FLIGHT = 4;
 
 /**
  * Per image then per pool, in an order Ceph accepts: a pool in "pool" mode is switched to "image" mode first (image
@@ -35,16 +37,15 @@ async function disableMirroring(
   );
   const images = byDepth(facts(ctx.facts).images ?? [], 'children-first');
   for (const depth of [...new Set(images.map((i) => i.depth))]) {
-    await pool(
-      images.filter((i) => i.depth === depth),
-      4,
-      async (i) => {
-        const inf = await rbdInfoIfExists(ctx, end, i.pool, i.name);
-        if (inf?.mirroring && inf.mirroring.state !== 'disabled')
-          await ctx.run(end.host, cmd.mirrorImageDisable(end.target, i.pool, i.name, force));
-        if (inf && afterImage) await afterImage(i.pool, i.name);
-      },
-    );
+    const group = images.filter((i) => i.depth === depth);
+    // What each image is now (resume-safe: gone or already disabled is skipped), read in batches.
+    const infos = await rbdInfos(ctx, end, group);
+    await pool(group, CHANGES_IN_FLIGHT, async (i) => {
+      const inf = infos.get(spec(i)) ?? null;
+      if (inf?.mirroring && inf.mirroring.state !== 'disabled')
+        await ctx.run(end.host, cmd.mirrorImageDisable(end.target, i.pool, i.name, force));
+      if (inf && afterImage) await afterImage(i.pool, i.name);
+    });
   }
   await Promise.all(
     ctx.params.pools.map(async (p) => {
@@ -220,14 +221,15 @@ export const cutSteps: S[] = [
       const bad = await mirroringOff(ctx, s);
       if (ctx.params.fence === 'rename') {
         const images = facts(ctx.facts).images ?? [];
-        await pool(images, 4, async (i) => {
-          const [orig, fenced] = await Promise.all([
-            rbdInfoIfExists(ctx, s, i.pool, i.name),
-            rbdInfoIfExists(ctx, s, i.pool, i.name + FENCE_SUFFIX),
-          ]);
-          if (orig) bad.push(`${spec(i)} still present under its name`);
-          if (!fenced) bad.push(`${spec(i)}${FENCE_SUFFIX} missing`);
-        });
+        // One `rbd ls` per pool (bulk) instead of two `rbd info` per image: the names are what fencing changed.
+        const pools = [...new Set(images.map((i) => i.pool))];
+        const names = await Promise.all(pools.map((p) => imageNames(ctx, s, p)));
+        const byPool = new Map(pools.map((p, k) => [p, names[k] ?? new Set<string>()]));
+        for (const i of images) {
+          const have = byPool.get(i.pool) ?? new Set<string>();
+          if (have.has(i.name)) bad.push(`${spec(i)} still present under its name`);
+          if (!have.has(i.name + FENCE_SUFFIX)) bad.push(`${spec(i)}${FENCE_SUFFIX} missing`);
+        }
       }
       return {
         ok: bad.length === 0,
@@ -252,21 +254,23 @@ export const cutSteps: S[] = [
       ).map((x) => ({ ...x, note: 'only if the feature is still on' })),
     execute: async (ctx) => {
       const d = dst(ctx);
-      await pool(facts(ctx.facts).images ?? [], 4, async (i) => {
-        const inf = await rbdInfo(ctx, d, i.pool, i.name, { purpose: 'precondition' });
-        if (inf.features.includes('journaling'))
-          await ctx.run(d.host, cmd.featureDisable(d.target, i.pool, i.name, 'journaling'));
-      });
+      const images = facts(ctx.facts).images ?? [];
+      const infos = await rbdInfos(ctx, d, images, { purpose: 'precondition' });
+      const missing = images.filter((i) => !infos.get(spec(i)));
+      if (missing.length > 0) throw new StepFailedError(`missing on ${d.cluster}: ${missing.map(spec).join(', ')}`);
+      const journaled = images.filter((i) => infos.get(spec(i))?.features.includes('journaling'));
+      await pool(journaled, CHANGES_IN_FLIGHT, (i) =>
+        ctx.run(d.host, cmd.featureDisable(d.target, i.pool, i.name, 'journaling')),
+      );
     },
     verify: async (ctx) => {
       const d = dst(ctx);
       const images = facts(ctx.facts).images ?? [];
-      const infos = await pool(images, 4, (i) => rbdInfo(ctx, d, i.pool, i.name));
-      const bad = images.filter(
-        (_, k) =>
-          infos[k]?.features.includes('journaling') ||
-          (infos[k]?.mirroring && infos[k]?.mirroring?.state !== 'disabled'),
-      );
+      const infos = await rbdInfos(ctx, d, images);
+      const bad = images.filter((i) => {
+        const inf = infos.get(spec(i));
+        return !inf || inf.features.includes('journaling') || (inf.mirroring && inf.mirroring.state !== 'disabled');
+      });
       return {
         ok: bad.length === 0,
         evidence: bad.length

@@ -1,4 +1,5 @@
 /** Re-point the cloud (manual, verified), then Restore (downtime ends) and Finish. */
+import { displayArgv } from '../../../commands/quote';
 import type { StepContext, StepDef } from '../../types';
 import { grepKey, oscmd } from './commands';
 import { cloudAction, cloudState, settledCloud } from './observe';
@@ -63,7 +64,11 @@ function repointInstructions(c: Ctx): string {
     files || '- (no files given in the parameters)',
     '- replace the ceph.conf those keys name (fsid + mon_host of the destination) and the client keyrings; keep rbd_secret_uuid unless the libvirt secret changes',
     '- restart glance-api, cinder-volume, nova-compute',
+    `- Glance keeps each image's location as rbd://<source fsid>/POOL/ID/snap (seen in the lab after the re-point: Glance still serves the data through its new ceph.conf, but Nova and Cinder compare that fsid with their cluster's and make full copies instead of copy-on-write clones). This wizard does not change them: update them to the destination fsid ${f.dstFsid ?? '?'} (Glance's locations API with show_multiple_locations = True: add the new location, then remove the old one; or the image_locations table).`,
     c.params.repoint.instructions ?? '',
+    c.params.repoint.command
+      ? `"Open a terminal" types this deployment's re-point command on ${c.params.openstack?.controller ?? 'the controller'}, ready to run: ${displayArgv(c.params.repoint.command)}`
+      : '',
     'Then mark this step done: the wizard reads the keys and the ceph.conf they name and compares fsid and monitors.',
   ]
     .filter(Boolean)
@@ -80,7 +85,13 @@ export const repointSteps: S[] = [
     plan: () => [],
     manual: {
       instructions: repointInstructions,
-      terminal: (c) => (c.params.openstack ? { host: c.params.openstack.controller } : undefined),
+      terminal: (c) =>
+        c.params.openstack
+          ? {
+              host: c.params.openstack.controller,
+              ...(c.params.repoint.command ? { command: displayArgv(c.params.repoint.command) } : {}),
+            }
+          : undefined,
     },
     verify: async (ctx) => {
       const r = await repointEvidence(ctx);
