@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 
-const argv = z.array(z.string().min(1)).min(1);
+/** One command as an argv (quoted by the one quoting function when sent). */
+export const argvSchema = z.array(z.string().min(1)).min(1);
+const argv = argvSchema;
 
 export const mirrorDaemonSchema = z.object({
   start: argv,

@@ -6,7 +6,7 @@ import { cephTargetFromRole, type CephTarget } from '../../../commands/ceph';
 import type { OpenstackRole } from '../../../commands/openstack';
 import { nameSchema, type Inventory } from '../../../inventory/schema';
 import type { Facts, PlanContext } from '../../types';
-import { mirrorDaemonSchema, systemdMirrorDaemon } from '../mirror-daemon';
+import { argvSchema as argv, mirrorDaemonSchema, systemdMirrorDaemon } from '../mirror-daemon';
 
 export const migrationParamsSchema = z.object({
   source: z.object({ cluster: nameSchema, host: nameSchema.optional() }),
