@@ -96,7 +96,7 @@ function startHost(home: string, operatorHome: string): Promise<{ child: ChildPr
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('switchyard serve did not print its URL within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('switchyard serve did not print its URL within 120 s')), 120_000);
     child.once('exit', (code) => reject(new Error(`switchyard serve exited early with ${String(code)}`)));
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
