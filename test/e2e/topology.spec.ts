@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
 import { Vault } from '../../core/node/vault/vault';
+import { labCloud } from '../integration/support/dr-lab';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
 
 const dir = labDir();
@@ -30,6 +31,14 @@ async function rbd(site: string, ...args: string[]): Promise<void> {
   if (!lab || !c) throw new Error(site);
   const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, ...args]);
   if (r.exitCode !== 0) throw new Error(r.stderr);
+}
+
+async function rbdOut(site: string, ...args: string[]): Promise<string> {
+  const c = lab?.lab.clusters.find((x) => x.name === site);
+  if (!lab || !c) throw new Error(site);
+  const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, ...args]);
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+  return r.stdout;
 }
 
 test.beforeAll(async () => {
@@ -119,6 +128,33 @@ test('site map, image table filtered to the split-brained image, store matrix, h
   console.log(`table first render ${firstRender} ms, filter ${filterMs} ms (includes Playwright polling)`);
 
   await page.getByTestId('tab-glance').click();
+  const cloud = labCloud(dir ?? '');
+  if (!cloud) {
+    console.log('store matrix cells: not checked, this lab has no OpenStack (SWITCHYARD_LAB_NO_OPENSTACK)');
+    await expect(page.getByText('No Glance data')).toBeVisible();
+  } else {
+    await expect(page.getByTestId('glance-matrix')).toBeVisible();
+    // Each seeded image's row, each RBD store's cell, against what Glance and the store's pool say themselves.
+    const stores: [string, string][] = [
+      ['central', 'site-a'],
+      ['dcn0', 'site-b'],
+    ];
+    const inPool = new Map<string, string[]>();
+    for (const [, site] of stores)
+      inPool.set(site, JSON.parse(await rbdOut(site, 'ls', 'images', '--format', 'json')) as string[]);
+    for (const img of cloud.seed.images) {
+      const shown = await cloud.os<Record<string, unknown>>('image', 'show', img.id);
+      const props = (shown['properties'] ?? {}) as Record<string, unknown>;
+      const listed = String(props['stores'] ?? shown['stores'] ?? '').split(',');
+      const row = page.locator(`[data-testid="matrix-row"][data-image-id="${img.id}"]`);
+      await expect(row).toContainText(img.name);
+      for (const [store, site] of stores) {
+        const onRbd = inPool.get(site)?.includes(img.id) ?? false;
+        const want = listed.includes(store) ? (onRbd ? '✓ (rbd ✓)' : 'listed, data missing') : onRbd ? 'rbd only' : '–';
+        await expect(row.locator(`[data-testid="matrix-cell"][data-store="${store}"]`)).toHaveText(want);
+      }
+    }
+  }
   await page.screenshot({ path: join(shots, 'topology-glance-matrix.png'), fullPage: true });
 
   await page.getByTestId('tab-health').click();
