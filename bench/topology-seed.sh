@@ -3,6 +3,7 @@
 #   bash bench/topology-seed.sh seed SITE POOL COUNT [journal]   # journal: layering,exclusive-lock,journaling
 #   bash bench/topology-seed.sh fast SITE POOL COUNT             # same, in one process (python3-rbd): ~100x faster
 #   bash bench/topology-seed.sh clean                            # removes every swy-bulk-* image of the lab
+#   bash bench/topology-seed.sh fast-clean                       # same, in one process per site (python3-rbd)
 #   bash bench/topology-seed.sh count                            # images per site/pool
 # Uses the lab's own confs and admin keyrings (SWITCHYARD_LAB_DIR), runs `rbd create` 6 at a time (each is
 # ~0.2 s, mostly waiting on the OSD), and skips names that already exist, so it can be re-run to grow N.
@@ -50,6 +51,23 @@ with rados.Rados(conffile=conf, conf={"keyring": keyring}) as cluster:
             made += 1
 print(f"{site}/{pool}: created {made} (had {len(have)}) in {time.time() - t0:.0f} s")
 PY
+    ;;
+  fast-clean)
+    for site in site-a site-b; do
+      /usr/bin/python3 - "$LAB/ceph/$site.conf" "$LAB/ceph/$site.client.admin.keyring" "$site" <<'PY' &
+import sys, time, rados, rbd
+conf, keyring, site = sys.argv[1], sys.argv[2], sys.argv[3]
+t0 = time.time()
+with rados.Rados(conffile=conf, conf={"keyring": keyring}) as cluster:
+    for pool in ("images", "volumes", "vms"):
+        with cluster.open_ioctx(pool) as io:
+            names = [n for n in rbd.RBD().list(io) if n.startswith("swy-bulk-")]
+            for n in names:
+                rbd.RBD().remove(io, n)
+            print(f"{site}/{pool}: removed {len(names)} in {time.time() - t0:.0f} s", flush=True)
+PY
+    done
+    wait
     ;;
   clean)
     for site in site-a site-b; do

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -249,7 +250,13 @@ async function labBench(dir: string): Promise<void> {
     };
     await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
     const t1 = performance.now();
-    await Promise.all(calls.map((c) => lab.pool.run(c.host, c.argv)));
+    const each = await Promise.all(
+      calls.map(async (c) => {
+        const a = performance.now();
+        await lab.pool.run(c.host, c.argv);
+        return { c, ms: performance.now() - a };
+      }),
+    );
     const tFloor = performance.now() - t1;
     // Per-image loop, what discovery would cost without the bulk calls: `rbd info` for every image side (size,
     // parent, features) and `rbd mirror image status` for every mirrored side, one exec each over the same warm
@@ -279,8 +286,20 @@ async function labBench(dir: string): Promise<void> {
       `lab ${dir}: ${nImages} images (${all.length} image sides, ${mirroredSides} mirrored → ${sides.length} per-image calls) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`,
     );
     console.log(
-      `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×) | per-image loop ${ms(perImage)}/call → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery)`,
+      `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×, target ≤ 2×) | per-image loop ${ms(perImage)}/call → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery, target ≥ 50×)`,
     );
+    // Where the floor goes: the slowest bulk calls, with their cost per image of the pool they cover.
+    const perPool = new Map(m.pools.map((p) => [`${p.cluster}/${p.name}`, p.imageCount ?? 0]));
+    for (const { c, ms: t } of each.sort((a, b) => b.ms - a.ms).slice(0, 6)) {
+      const i = c.argv.indexOf('rbd');
+      const words = c.argv.slice(i + 1).filter((w, k, all) => !w.startsWith('--') && !all[k - 1]?.startsWith('--'));
+      const pool = words.find((w) => ['images', 'volumes', 'vms'].includes(w)) ?? '';
+      const site = m.clusters.find((x) => x.hostId === c.host)?.name ?? c.host;
+      const n = perPool.get(`${site}/${pool}`) ?? 0;
+      console.log(
+        `  floor call ${site}: rbd ${words.join(' ')} ${ms(t)}${n ? ` (${(t / n).toFixed(1)} ms per image of ${n})` : ''}`,
+      );
+    }
     // A timed-out or failed call makes every figure above meaningless: say so next to them.
     for (const p of m.problems) console.log(`  PROBLEM ${p.subject}: ${p.code} ${p.message.slice(0, 160)}`);
     await openstackBench(lab);
@@ -361,14 +380,43 @@ declare global {
  * The real host (child process, synthetic runner in place of SSH) and the real renderer in chromium over an
  * N-image model: host RSS and peak, table first render, filter times, a screenshot.
  */
-async function browserBench(n: number): Promise<void> {
+/**
+ * How the host process runs: `tsx` compiles the TypeScript at load (what `switchyard serve` does today: the loader
+ * alone holds ~40 MiB), `bundle` runs one esbuild bundle of the same code (what the Electron main process runs).
+ */
+type HostForm = 'tsx' | 'bundle';
+function hostArgs(form: HostForm): string[] {
+  if (form === 'tsx') return ['--expose-gc', '--import', 'tsx', 'bench/_topology-host.ts'];
+  // Inside the repo so that the bundle resolves node_modules (packages stay external, loaded as usual).
+  const out = join(process.cwd(), 'out', `bench-topology-host-${String(process.pid)}.mjs`);
+  // esbuild comes with tsx; its package ships the native binary under bin/.
+  const esbuild = join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin', 'esbuild');
+  const r = spawnSync(
+    esbuild,
+    [
+      'bench/_topology-host.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--log-level=warning',
+      `--outfile=${out}`,
+    ],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new Error('esbuild of the bench host failed');
+  return ['--expose-gc', out];
+}
+
+async function browserBench(n: number, form: HostForm): Promise<void> {
   if (!existsSync('out/renderer/index.html')) spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-topo-'));
   const home = join(dir, 'home');
   const data = join(dir, 'data');
   mkdirSync(home, { recursive: true });
   const bytes = writeSyntheticLab(data, n);
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/_topology-host.ts'], {
+  const args = hostArgs(form);
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, SY_BENCH_HOME: home, SY_BENCH_DATA: data },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -458,7 +506,7 @@ async function browserBench(n: number): Promise<void> {
     const end = procMem(pid);
     const endHeap = await heap();
     console.log(
-      `browser: ${n} images (${mb(bytes)} of synthetic CLI JSON) through the real host (synthetic runner instead of SSH) into chromium`,
+      `browser: ${n} images (${mb(bytes)} of synthetic CLI JSON) through the real host (${form === 'tsx' ? 'run through tsx, as switchyard serve does' : 'one esbuild bundle, as the Electron main process runs'}; synthetic runner instead of SSH) into chromium`,
     );
     console.log(
       `  discovery + snapshot to the renderer ${ms(discoverMs)}; largest WebSocket message ${msg ? mb(msg.bytes) : 'n/a'}; table shows "${rows ?? ''}"`,
@@ -478,6 +526,7 @@ async function browserBench(n: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     if (child.exitCode === null) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
+    if (form === 'bundle') rmSync(args[args.length - 1] ?? '', { force: true });
   }
 }
 
@@ -489,7 +538,8 @@ export async function run(): Promise<void> {
   const n = Number(process.env['SWITCHYARD_BENCH_IMAGES'] ?? 20_000);
   const parts = new Set((process.env['SWITCHYARD_BENCH_PARTS'] ?? 'synthetic,browser,lab').split(','));
   if (parts.has('synthetic')) await syntheticBench(n);
-  if (parts.has('browser')) await browserBench(n);
+  const forms = (process.env['SWITCHYARD_BENCH_HOST'] ?? 'bundle,tsx').split(',') as HostForm[];
+  if (parts.has('browser')) for (const form of forms) await browserBench(n, form);
   const dir = labDir();
   if (!dir) console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
   else if (parts.has('lab')) await labBench(dir);

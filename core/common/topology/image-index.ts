@@ -99,12 +99,38 @@ export class ImageIndex {
   private readonly orders = new Map<string, Uint32Array>();
   private last: { key: string; hits: Uint32Array } | null = null;
 
+  private readonly images: readonly ImageNode[];
+
+  /**
+   * `prev`: the index of the same image list with older findings (a summary refresh every 5 s keeps the images and
+   * re-evaluates health): rows whose worst severity did not change are reused, and so are the search strings and
+   * every sort order but health's. A full rebuild cost ~0.3 s of the host's one thread at 20k images on every
+   * refresh, which a filter typed meanwhile had to wait for.
+   */
   constructor(
     model: Pick<TopologyModel, 'images'>,
     findings: readonly Finding[],
     readonly version: number,
+    prev?: ImageIndex,
   ) {
+    this.images = model.images;
     const worst = worstByImage(findings);
+    if (prev && prev.images === model.images) {
+      let changed = false;
+      this.rows = prev.rows.map((r) => {
+        const w = worst.get(r.key) ?? 'ok';
+        if (w === r.worst) return r;
+        changed = true;
+        return { ...r, worst: w };
+      });
+      this.search = prev.search;
+      this.siteSets = prev.siteSets;
+      this.stateOptions = prev.stateOptions;
+      for (const [k, v] of prev.orders) if (!changed || !k.startsWith('worst:')) this.orders.set(k, v);
+      if (!changed) this.last = prev.last;
+      this.order('worst', true);
+      return;
+    }
     const states = new Set<string>();
     this.rows = model.images.map((i) => imageRow(i, worst.get(i.key)));
     this.search = model.images.map((i, k) => {

@@ -174,7 +174,7 @@ export class TopologyService {
   private index(): ImageIndex {
     const m = this.requireModel();
     if (this.indexCache?.version !== this.version)
-      this.indexCache = new ImageIndex(m, this.findingsCache, this.version);
+      this.indexCache = new ImageIndex(m, this.findingsCache, this.version, this.indexCache ?? undefined);
     return this.indexCache;
   }
 
