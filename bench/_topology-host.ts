@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-support';
 import { createHostRuntime } from '../core/node/host/runtime';
@@ -38,7 +39,16 @@ const host = await startLocalHost({
   onClientGone: (id) => runtime.clientGone(id),
 });
 console.log(JSON.stringify({ url: host.url, pid: process.pid }));
-process.stdin.resume();
+// `mem` on stdin: a full GC (when run with --expose-gc), then this process's memory as one JSON line, so the
+// bench can tell the live heap (model, index, findings) from what V8 and the modules hold.
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== 'mem') return;
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  console.log(
+    JSON.stringify({ mem: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external } }),
+  );
+});
 process.stdin.on('end', () => {
   runtime.dispose();
   void host.close().then(() => process.exit(0));

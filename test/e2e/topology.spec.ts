@@ -4,11 +4,12 @@
  * Starts its own `switchyard serve` with a home whose vault holds the lab key. Skipped without a lab.
  */
 import { expect, test } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
 import { Vault } from '../../core/node/vault/vault';
@@ -30,6 +31,44 @@ async function rbd(site: string, ...args: string[]): Promise<void> {
   if (!lab || !c) throw new Error(site);
   const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, ...args]);
   if (r.exitCode !== 0) throw new Error(r.stderr);
+}
+
+/**
+ * The lab's seeded cloud, read independently of the console: seed.json for what was made, and the `openstack`
+ * CLI with the lab's openrc for what Glance says now. null on a lab without OpenStack.
+ */
+function labCloud(d: string): {
+  seed: { images: { id: string; name: string }[] };
+  os: (...args: string[]) => Promise<Record<string, unknown>>;
+} | null {
+  const osPath = join(d, 'openstack.json');
+  const seedPath = join(d, 'openstack', 'seed.json');
+  if (!existsSync(osPath) || !existsSync(seedPath)) return null;
+  const openrc = (JSON.parse(readFileSync(osPath, 'utf8')) as { client?: { openrc?: string } }).client?.openrc;
+  if (!openrc) return null;
+  const exec = promisify(execFile);
+  return {
+    seed: JSON.parse(readFileSync(seedPath, 'utf8')) as { images: { id: string; name: string }[] },
+    os: async (...args) => {
+      const r = await exec(
+        'bash',
+        ['-c', '. "$1" || exit 97; shift; exec "$@"', 'bash', openrc, 'openstack', ...args, '-f', 'json'],
+        {
+          timeout: 180_000,
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    },
+  };
+}
+
+async function rbdOut(site: string, ...args: string[]): Promise<string> {
+  const c = lab?.lab.clusters.find((x) => x.name === site);
+  if (!lab || !c) throw new Error(site);
+  const r = await lab.onSite(site, ['rbd', '--conf', c.confPath, '--keyring', c.keyringPath, ...args]);
+  if (r.exitCode !== 0) throw new Error(r.stderr);
+  return r.stdout;
 }
 
 test.beforeAll(async () => {
@@ -119,6 +158,35 @@ test('site map, image table filtered to the split-brained image, store matrix, h
   console.log(`table first render ${firstRender} ms, filter ${filterMs} ms (includes Playwright polling)`);
 
   await page.getByTestId('tab-glance').click();
+  const cloud = labCloud(dir ?? '');
+  if (!cloud) {
+    console.log('store matrix cells: not checked, this lab has no OpenStack (SWITCHYARD_LAB_NO_OPENSTACK)');
+    // No controller: the store columns from the inventory, and no Glance image to show in them.
+    await expect(page.getByTestId('glance-matrix')).toContainText('0 of 0 images');
+    await expect(page.getByTestId('matrix-row')).toHaveCount(0);
+  } else {
+    await expect(page.getByTestId('glance-matrix')).toBeVisible();
+    // Each seeded image's row, each RBD store's cell, against what Glance and the store's pool say themselves.
+    const stores: [string, string][] = [
+      ['central', 'site-a'],
+      ['dcn0', 'site-b'],
+    ];
+    const inPool = new Map<string, string[]>();
+    for (const [, site] of stores)
+      inPool.set(site, JSON.parse(await rbdOut(site, 'ls', 'images', '--format', 'json')) as string[]);
+    for (const img of cloud.seed.images) {
+      const shown = await cloud.os('image', 'show', img.id);
+      const props = (shown['properties'] ?? {}) as Record<string, unknown>;
+      const listed = String(props['stores'] ?? shown['stores'] ?? '').split(',');
+      const row = page.locator(`[data-testid="matrix-row"][data-image-id="${img.id}"]`);
+      await expect(row).toContainText(img.name);
+      for (const [store, site] of stores) {
+        const onRbd = inPool.get(site)?.includes(img.id) ?? false;
+        const want = listed.includes(store) ? (onRbd ? '✓ (rbd ✓)' : 'listed, data missing') : onRbd ? 'rbd only' : '–';
+        await expect(row.locator(`[data-testid="matrix-cell"][data-store="${store}"]`)).toHaveText(want);
+      }
+    }
+  }
   await page.screenshot({ path: join(shots, 'topology-glance-matrix.png'), fullPage: true });
 
   await page.getByTestId('tab-health').click();

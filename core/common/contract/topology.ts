@@ -10,6 +10,8 @@ import type { MirrorImageStatus } from '../parsers/mirror-pool-status';
 import type { Finding } from '../topology/health/finding';
 import type { DrReadiness } from '../topology/dr-readiness';
 import type { GlanceMatrix } from '../topology/glance-matrix';
+import { IMAGE_SORT_KEYS, MAX_PAGE, type ImagePage } from '../topology/image-index';
+import type { TopologyOverviewModel } from '../topology/overview';
 import type { ClusterNode, DiscoveryProblem, ImageNode, PoolNode, SiteNode, TopologyModel } from '../topology/model';
 import type { CinderVolume, GlanceImage, NovaServer } from '../parsers/openstack';
 import { method } from './define';
@@ -18,6 +20,19 @@ export interface TopologySnapshot {
   model: TopologyModel;
   findings: Finding[];
   counts: { error: number; warning: number; info: number };
+}
+
+/**
+ * What `discover` and `refresh` return to the console: everything but the per-image and per-OpenStack-object
+ * lists, which stay on the host (`images` pages through them). `version` changes with every model or findings
+ * change, so a view knows when its rows are stale.
+ */
+export interface TopologyOverview {
+  version: number;
+  model: TopologyOverviewModel;
+  findings: Finding[];
+  counts: { error: number; warning: number; info: number };
+  stateOptions: string[];
 }
 
 export interface TopologySummary {
@@ -77,12 +92,27 @@ const opt = z
   })
   .optional();
 
+const filterText = z.string().max(200).optional();
+const imageQuery = z.object({
+  text: filterText,
+  state: z.string().max(100).optional(),
+  health: z.enum(['', 'error', 'warning', 'info', 'ok']).optional(),
+  site: z.string().max(100).optional(),
+  kind: z.enum(['', 'glance-image', 'cinder-volume', 'nova-disk', 'orphan', 'none']).optional(),
+  sort: z.enum(IMAGE_SORT_KEYS).optional(),
+  asc: z.boolean().optional(),
+  offset: z.number().int().min(0).max(10_000_000).optional(),
+  limit: z.number().int().min(0).max(MAX_PAGE).optional(),
+});
+
 export const topologyDomain = {
-  discover: method<TopologySnapshot>()(z.tuple([opt])),
-  refresh: method<TopologySnapshot>()(
+  discover: method<TopologyOverview>()(z.tuple([opt])),
+  refresh: method<TopologyOverview>()(
     z.tuple([z.object({ sites: z.array(z.string().min(1).max(100)).max(100).optional() }).optional()]),
   ),
   summary: method<TopologySummary>()(z.tuple([])),
+  /** One window of the image table, filtered and sorted on the host over the last model. */
+  images: method<ImagePage>()(z.tuple([imageQuery])),
   findings: method<Finding[]>()(
     z.tuple([
       z

@@ -21,9 +21,18 @@ async function mapErrors<T>(f: () => Promise<T> | T): Promise<T> {
 export function createTopologyHandlers<Ctx>(svc: TopologyService): TopologyHandlers<Ctx> {
   void topologyDomain;
   return {
-    discover: async (_c, o) => mapErrors(() => svc.discover(o ?? {})),
-    refresh: async (_c, o) => mapErrors(() => svc.refresh(o ?? {})),
+    discover: async (_c, o) =>
+      mapErrors(async () => {
+        await svc.discover(o ?? {});
+        return svc.overview();
+      }),
+    refresh: async (_c, o) =>
+      mapErrors(async () => {
+        await svc.refresh(o ?? {});
+        return svc.overview();
+      }),
     summary: async () => svc.summary(),
+    images: async (_c, q) => mapErrors(() => svc.images(q)),
     findings: async (_c, filter) => svc.findings(filter ?? {}),
     image: async (_c, o) => mapErrors(() => svc.image(o.key)),
     glanceMatrix: async () => mapErrors(() => svc.glanceMatrix()),

@@ -95,3 +95,33 @@ describe('TopologyService', () => {
     expect(a).toBe(b);
   });
 });
+
+describe('TopologyService paging for the console', () => {
+  it('overview has no image list; images() pages the host index; a refresh bumps the version', async () => {
+    const svc = new TopologyService({
+      runner: runner(() => '08-split-brain', []),
+      inventory: async () => TWO_SITE_INVENTORY,
+      now: () => Date.UTC(2026, 10, 22, 2, 40),
+    });
+    expect(() => svc.images({})).toThrow(TopologyNotReadyError);
+    const snap = await svc.discover();
+    const o = svc.overview();
+    expect(o.model.imageCount).toBe(snap.model.images.length);
+    expect('images' in o.model).toBe(false);
+    expect(JSON.stringify(o.model)).not.toContain('"sides":[');
+    expect(o.stateOptions.length).toBeGreaterThan(0);
+    const p = svc.images({ health: 'error', limit: 1 });
+    expect(p.version).toBe(o.version);
+    expect(p.rows).toHaveLength(1);
+    expect(p.matched).toBe(
+      new Set(
+        snap.findings
+          .filter((f) => f.severity === 'error')
+          .map((f) => f.imageKey)
+          .filter(Boolean),
+      ).size,
+    );
+    await svc.refresh();
+    expect(svc.images({}).version).toBe(o.version + 1);
+  });
+});

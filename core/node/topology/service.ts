@@ -9,6 +9,7 @@ import type {
   ImageDetail,
   ImageSideDetail,
   LagSeries,
+  TopologyOverview,
   TopologySnapshot,
   TopologySummary,
 } from '../../common/contract/topology';
@@ -18,6 +19,8 @@ import { parseMirrorImageStatus } from '../../common/parsers/mirror-pool-status'
 import { parseRbdInfo, parseRbdSnapLs } from '../../common/parsers/rbd';
 import { glanceMatrix, type GlanceMatrix } from '../../common/topology/glance-matrix';
 import { countBySeverity, evaluateHealth, type Finding, type HealthOptions } from '../../common/topology/health/index';
+import { ImageIndex, type ImagePage, type ImageQuery } from '../../common/topology/image-index';
+import { overviewOf } from '../../common/topology/overview';
 import type { TopologyModel } from '../../common/topology/model';
 import { discover, type DiscoverOptions } from './discover';
 import { monHosts } from './discover-cluster';
@@ -53,6 +56,9 @@ export class TopologyService {
   private readonly now: () => number;
   private running: Promise<TopologySnapshot> | null = null;
   private readonly tunnel = new OpenstackTunnel();
+  /** Bumped whenever the model or the findings change; the image index is rebuilt lazily for a new version. */
+  private version = 0;
+  private indexCache: ImageIndex | null = null;
 
   constructor(private readonly o: TopologyServiceOptions) {
     this.now = o.now ?? Date.now;
@@ -93,6 +99,7 @@ export class TopologyService {
     this.model = m;
     this.refreshedAt = m.generatedAt;
     this.findingsCache = this.evaluate(m);
+    this.version++;
     this.lag.record(m, this.findingsCache);
     return this.snapshot();
   }
@@ -143,6 +150,7 @@ export class TopologyService {
     this.model = merged;
     this.refreshedAt = s.generatedAt;
     this.findingsCache = this.evaluate(merged, s.generatedAt);
+    this.version++;
     this.lag.recordSummary(s);
     return this.snapshot();
   }
@@ -161,6 +169,30 @@ export class TopologyService {
   snapshot(): TopologySnapshot {
     const model = this.requireModel();
     return { model, findings: this.findingsCache, counts: countBySeverity(this.findingsCache) };
+  }
+
+  private index(): ImageIndex {
+    const m = this.requireModel();
+    if (this.indexCache?.version !== this.version)
+      this.indexCache = new ImageIndex(m, this.findingsCache, this.version, this.indexCache ?? undefined);
+    return this.indexCache;
+  }
+
+  /** The model without its per-image lists, for the console (the image table pages through `images`). */
+  overview(): TopologyOverview {
+    const model = this.requireModel();
+    return {
+      version: this.version,
+      model: overviewOf(model),
+      findings: this.findingsCache,
+      counts: countBySeverity(this.findingsCache),
+      stateOptions: this.index().stateOptions,
+    };
+  }
+
+  /** One window of the image table, filtered and sorted here (see ImageIndex). */
+  images(q: ImageQuery = {}): ImagePage {
+    return this.index().query(q);
   }
 
   summary(): TopologySummary {

@@ -1,40 +1,24 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
-import type { ImageDetail, LagSeries, TopologySnapshot } from '../../../core/common/contract/index';
+import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
+import type { ImageDetail, LagSeries, TopologyOverview } from '../../../core/common/contract/index';
 import type { GlanceMatrix } from '../../../core/common/topology/glance-matrix';
 import type { Finding, Severity } from '../../../core/common/topology/health/finding';
-import type { ImageNode } from '../../../core/common/topology/model';
+import type { ImagePage, ImageQuery, ImageRow, ImageSortKey } from '../../../core/common/topology/image-index';
 import { api, call, errorMessage } from '../api';
 
-/** One table row per logical image, flattened once per snapshot so filtering 20k rows is a plain array scan. */
-export interface ImageRow {
-  key: string;
-  name: string;
-  pool: string;
-  mode: ImageNode['mode'];
-  kind: ImageNode['openstack']['kind'];
-  osName: string;
-  primaries: string;
-  sites: string;
-  /** `site:state` per side, for display and search. */
-  states: string;
-  worst: Severity | 'ok';
-  rpo: number | null;
-  entriesBehind: number | null;
-  syncPercent: number | null;
-  search: string;
-}
+export type { ImageRow };
+export type SortKey = ImageSortKey;
 
-const RANK: Record<Severity | 'ok', number> = { error: 0, warning: 1, info: 2, ok: 3 };
-
-export type SortKey = 'name' | 'pool' | 'mode' | 'kind' | 'worst' | 'rpo' | 'states';
+/** Rows fetched per request; the table shows ~30 and keeps a page or two around the viewport. */
+const PAGE = 100;
 
 /**
- * Topology view state: the last snapshot (full discovery, rarely) refreshed by summary passes (often), the
- * flattened image rows with filter/sort, the selected image's detail, the Glance matrix and the lag history.
+ * Topology view state: the overview of the last snapshot (full discovery, rarely; summary refresh, often), the
+ * image table as a window over the host's index (filter and sort run there; only the rows around the viewport
+ * are fetched and kept), the selected image's detail, the Glance matrix and the lag history.
  */
 export const useTopologyStore = defineStore('topology', () => {
-  const snapshot = shallowRef<TopologySnapshot | null>(null);
+  const snapshot = shallowRef<TopologyOverview | null>(null);
   const loading = ref<'discover' | 'refresh' | null>(null);
   const error = ref<string | null>(null);
   const tab = ref<'map' | 'images' | 'health' | 'glance' | 'lag'>('map');
@@ -54,78 +38,98 @@ export const useTopologyStore = defineStore('topology', () => {
   let timer: ReturnType<typeof setInterval> | null = null;
 
   const findings = computed<Finding[]>(() => snapshot.value?.findings ?? []);
-  const worstByImage = computed(() => {
-    const m = new Map<string, Severity>();
-    for (const f of findings.value) {
-      if (!f.imageKey) continue;
-      const cur = m.get(f.imageKey);
-      if (!cur || RANK[f.severity] < RANK[cur]) m.set(f.imageKey, f.severity);
+  const stateOptions = computed(() => snapshot.value?.stateOptions ?? []);
+
+  // ---- the image window ----
+  /** Rows by position in the current filter/sort; holes are not fetched yet. */
+  const cache = shallowRef<(ImageRow | undefined)[]>([]);
+  const matched = ref(0);
+  const total = ref(0);
+  /** Set once the first page of the current query has arrived (the count and rows are for it). */
+  const pageReady = ref(false);
+  let query = 0;
+  let version = -1;
+  const inFlight = new Set<number>();
+  let visible: [number, number] = [0, 0];
+
+  const currentFilter = (): ImageQuery => ({
+    text: text.value,
+    state: state.value,
+    health: health.value,
+    site: site.value,
+    kind: kind.value as ImageQuery['kind'],
+    sort: sortKey.value,
+    asc: sortAsc.value,
+  });
+
+  function fill(p: ImagePage, reset: boolean): void {
+    let c = cache.value;
+    if (reset) c = new Array<ImageRow | undefined>(p.matched);
+    else if (p.version !== version) {
+      // A new snapshot under the same filter: keep what is on screen until its fresh rows land, forget the rest
+      // (positions elsewhere may have moved).
+      const [a, b] = visible;
+      const keep = c.slice(a, b + 1);
+      c = new Array<ImageRow | undefined>(p.matched);
+      keep.forEach((r, k) => {
+        if (a + k < p.matched) c[a + k] = r;
+      });
+    } else if (c.length !== p.matched) c.length = p.matched;
+    p.rows.forEach((r, k) => (c[p.offset + k] = r));
+    matched.value = p.matched;
+    total.value = p.total;
+    version = p.version;
+    cache.value = c;
+    triggerRef(cache);
+    pageReady.value = true;
+  }
+
+  async function fetchPage(page: number, q: number, reset: boolean): Promise<void> {
+    const key = q * 1e7 + page;
+    if (inFlight.has(key)) return;
+    inFlight.add(key);
+    try {
+      const p = await call(api.topology.images({ ...currentFilter(), offset: page * PAGE, limit: PAGE }));
+      // A newer filter, sort or snapshot superseded this request while it was on the wire.
+      if (q !== query) return;
+      fill(p, reset);
+    } catch (e) {
+      if (q === query) error.value = errorMessage(e);
+    } finally {
+      inFlight.delete(key);
     }
-    return m;
-  });
+  }
 
-  const rows = computed<ImageRow[]>(() => {
-    const m = snapshot.value?.model;
-    if (!m) return [];
-    const worst = worstByImage.value;
-    return m.images.map((i) => {
-      const states = i.sides.map((s) => `${s.site}:${s.state ?? (s.mirrored ? '?' : 'not mirrored')}`).join(' ');
-      const sync = i.sides.find((s) => s.syncPercent !== null)?.syncPercent ?? null;
-      const osName = i.openstack.name ?? i.openstack.id ?? '';
-      return {
-        key: i.key,
-        name: i.name,
-        pool: i.pool,
-        mode: i.mode,
-        kind: i.openstack.kind,
-        osName,
-        primaries: i.primaries.join(','),
-        sites: i.sides.map((s) => s.site).join(','),
-        states,
-        worst: worst.get(i.key) ?? 'ok',
-        rpo: i.rpo?.seconds ?? null,
-        entriesBehind: i.rpo?.entriesBehind ?? null,
-        syncPercent: sync,
-        search: `${i.name} ${i.pool} ${osName} ${i.globalId ?? ''} ${states}`.toLowerCase(),
-      };
-    });
-  });
+  /** New filter, sort or snapshot: fetch the pages of the visible range again (page 0 for a new filter). */
+  function requery(keepPosition: boolean): void {
+    query++;
+    if (!snapshot.value) return;
+    const [a, b] = keepPosition ? visible : [0, 0];
+    const first = Math.floor(a / PAGE);
+    const last = Math.floor(b / PAGE);
+    for (let p = first; p <= last; p++) void fetchPage(p, query, !keepPosition && p === first);
+  }
 
-  // Sorted once per snapshot or sort change; a filter is then one order-preserving scan (sorting 20k rows on
-  // every keystroke cost more than the scan itself).
-  const sorted = computed<ImageRow[]>(() => {
-    const k = sortKey.value;
-    const dir = sortAsc.value ? 1 : -1;
-    const val = (r: ImageRow): string | number => (k === 'worst' ? RANK[r.worst] : k === 'rpo' ? (r.rpo ?? -1) : r[k]);
-    return [...rows.value].sort((a, b) => {
-      const x = val(a);
-      const y = val(b);
-      return (x < y ? -1 : x > y ? 1 : a.name < b.name ? -1 : 1) * dir;
-    });
-  });
+  /** The table says which rows it shows; missing pages around them are fetched. */
+  function ensureRange(start: number, end: number): void {
+    visible = [start, end];
+    if (!snapshot.value || !pageReady.value) return;
+    const c = cache.value;
+    for (let p = Math.floor(start / PAGE); p <= Math.floor(end / PAGE); p++) {
+      if (p * PAGE >= matched.value) break;
+      for (let k = Math.max(start, p * PAGE); k <= Math.min(end, (p + 1) * PAGE - 1, matched.value - 1); k++)
+        if (c[k] === undefined) {
+          void fetchPage(p, query, false);
+          break;
+        }
+    }
+  }
 
-  const filtered = computed<ImageRow[]>(() => {
-    const t = text.value.trim().toLowerCase();
-    const st = state.value;
-    const h = health.value;
-    const si = site.value;
-    const kd = kind.value;
-    if (!t && !st && !h && !si && !kd) return sorted.value;
-    return sorted.value.filter(
-      (r) =>
-        (!t || r.search.includes(t)) &&
-        (!st || r.states.includes(st)) &&
-        (!h || r.worst === h) &&
-        (!si || r.sites.split(',').includes(si)) &&
-        (!kd || r.kind === kd),
-    );
-  });
-
-  const stateOptions = computed(() => {
-    const s = new Set<string>();
-    for (const i of snapshot.value?.model.images ?? []) for (const d of i.sides) if (d.state) s.add(d.state);
-    return [...s].sort();
-  });
+  watch([text, state, health, site, kind, sortKey, sortAsc], () => requery(false));
+  watch(
+    () => snapshot.value?.version,
+    () => requery(true),
+  );
 
   async function discover(): Promise<void> {
     loading.value = 'discover';
@@ -218,8 +222,11 @@ export const useTopologyStore = defineStore('topology', () => {
     history,
     autoRefresh,
     findings,
-    rows,
-    filtered,
+    cache,
+    matched,
+    total,
+    pageReady,
+    ensureRange,
     stateOptions,
     discover,
     refresh,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTopology } from '../../../../core/common/topology/build';
 import { observeCluster, TWO_SITE_INVENTORY } from '../../../../core/common/topology/fixtures.test-support';
 import { evaluateHealth } from '../../../../core/common/topology/health/index';
+import { overviewOf } from '../../../../core/common/topology/overview';
 import { buildSiteGraph } from './site-graph';
 
 const FIX = import.meta.glob('../../../../core/common/parsers/fixtures/pacific-16.2.15/*.json', {
@@ -38,7 +39,7 @@ describe('site map graph', () => {
       generatedAt: Date.UTC(2026, 10, 22, 2, 40),
       mode: 'full',
     });
-    const g = buildSiteGraph(m, evaluateHealth(m, { now: m.generatedAt }));
+    const g = buildSiteGraph(overviewOf(m), evaluateHealth(m, { now: m.generatedAt }));
     const peer = g.edges.find((e) => e.label !== '');
     expect(peer).toMatchObject({ forward: true, backward: true, dashed: false });
     expect(peer?.label).toBe('⇄ images,volumes');
@@ -63,7 +64,7 @@ describe('site map graph', () => {
       generatedAt: 0,
       mode: 'full',
     });
-    const g = buildSiteGraph(m, evaluateHealth(m, { now: 0 }));
+    const g = buildSiteGraph(overviewOf(m), evaluateHealth(m, { now: 0 }));
     const e = g.edges.find((x) => x.label !== '');
     expect(e?.dashed).toBe(true);
     expect(e?.forward !== e?.backward).toBe(true);

@@ -4,7 +4,7 @@
  */
 import { Graph, layout } from '@dagrejs/dagre';
 import type { Finding, Severity } from '../../../../core/common/topology/health/finding';
-import type { TopologyModel } from '../../../../core/common/topology/model';
+import type { TopologyOverviewModel } from '../../../../core/common/topology/overview';
 
 export interface MapNode {
   id: string;
@@ -39,7 +39,7 @@ const RANK: Record<string, number> = { down: -1, error: 0, warning: 1, info: 2, 
 const worse = (a: MapNode['status'], b: MapNode['status']): MapNode['status'] =>
   (RANK[a] ?? 3) <= (RANK[b] ?? 3) ? a : b;
 
-export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph {
+export function buildSiteGraph(m: TopologyOverviewModel, findings: Finding[]): SiteGraph {
   const g = new Graph({ multigraph: false });
   g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 140, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -116,7 +116,7 @@ export function buildSiteGraph(m: TopologyModel, findings: Finding[]): SiteGraph
       title: `OpenStack (${os.hostId ?? '?'})`,
       lines: os.reachable
         ? [
-            `${os.images.length} images · ${os.volumes.length} volumes · ${os.servers.length} servers`,
+            `${os.counts.images} images · ${os.counts.volumes} volumes · ${os.counts.servers} servers`,
             `via ${os.source ?? '?'}${Object.keys(os.errors).length ? ` · errors: ${Object.keys(os.errors).join(',')}` : ''}`,
           ]
         : ['UNREACHABLE', (os.reason ?? '').slice(0, 60)],
