@@ -6,6 +6,7 @@
  * by test/integration/dr.test.ts). afterAll brings site-a back and removes the image on both sides.
  */
 import { expect, test } from '@playwright/test';
+import { confirmTyped } from './confirm';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -178,12 +179,7 @@ test('unplanned failover: site-a shown down, loss proven, data-loss window in th
   await expect(box).toContainText('site-a');
   await expect(box).toContainText(/data-loss window: .*s of writes/);
   await page.screenshot({ path: join(shots, 'dr-confirm.png'), fullPage: true });
-  await page.getByTestId('confirm-input').fill('site-b');
-  await page.getByTestId('confirm-button').click();
-  await expect(page.locator('[role=alert]')).toContainText('refused');
-  await expect(status).toHaveText('waiting-confirmation');
-  await page.getByTestId('confirm-input').fill('site-a');
-  await page.getByTestId('confirm-button').click();
+  await confirmTyped(page, 'site-b', 'site-a');
   await expect(status).toHaveText('succeeded', { timeout: 300_000 });
   await expect(page.getByTestId('run-steps')).not.toContainText('failed');
   await page.screenshot({ path: join(shots, 'dr-succeeded.png'), fullPage: true });

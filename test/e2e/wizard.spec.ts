@@ -8,6 +8,7 @@
  * journey is skipped by name without the cloud.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { confirmTyped } from './confirm';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,12 +140,7 @@ test('migration wizard: plan, typed confirmations, progress, succeeded, data equ
   const status = page.getByTestId('run-status');
   await expect(status).toHaveText('waiting-confirmation', { timeout: 300_000 });
   await expect(page.getByTestId('confirm-box')).toContainText('site-a');
-  await page.getByTestId('confirm-input').fill('site-b');
-  await page.getByTestId('confirm-button').click();
-  await expect(page.locator('[role=alert]')).toContainText('refused');
-  await expect(status).toHaveText('waiting-confirmation');
-  await page.getByTestId('confirm-input').fill('site-a');
-  await page.getByTestId('confirm-button').click();
+  await confirmTyped(page, 'site-b', 'site-a');
   await expect(page.getByTestId('run-output')).toContainText('mirror pool demote', { timeout: 60_000 });
   // The second destructive step (fence the source) asks again.
   await expect(page.getByTestId('confirm-box')).toContainText('fence', { timeout: 300_000 });
@@ -198,12 +194,7 @@ test('migration wizard through the cloud: plan, confirmations, manual re-point i
   const status = page.getByTestId('run-status');
   await expect(status).toHaveText('waiting-confirmation', { timeout: 900_000 });
   await expect(page.getByTestId('confirm-box')).toContainText('Demote');
-  await page.getByTestId('confirm-input').fill('site-b');
-  await page.getByTestId('confirm-button').click();
-  await expect(page.locator('[role=alert]')).toContainText('refused');
-  await expect(status).toHaveText('waiting-confirmation');
-  await page.getByTestId('confirm-input').fill('site-a');
-  await page.getByTestId('confirm-button').click();
+  await confirmTyped(page, 'site-b', 'site-a');
   await expect(page.getByTestId('confirm-box')).toContainText('fence', { timeout: 900_000 });
   await page.getByTestId('confirm-input').fill('site-a');
   await page.getByTestId('confirm-button').click();

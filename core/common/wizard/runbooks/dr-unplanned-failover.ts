@@ -153,6 +153,34 @@ function mirrorHoldSkip(c: { params: P; facts: Record<string, unknown> }): strin
   return undefined;
 }
 
+/** Stop or start the survivor's rbd-mirror with the `mirrorDaemon` argvs, verified by its `isRunning`. */
+function survivorMirrorStep(action: 'stop' | 'start', title: string, description: string): StepDef<P> {
+  const want = action === 'stop' ? 'stopped' : 'running';
+  return {
+    id: `${action}-survivor-mirror`,
+    title,
+    phase: 'Failover',
+    risk: 'change',
+    description,
+    skipIf: (c) => mirrorHoldSkip(c),
+    plan: (c) => (c.params.mirrorDaemon ? [{ host: dir.to(c).host, argv: c.params.mirrorDaemon[action] }] : []),
+    execute: async (ctx) => {
+      const d = ctx.params.mirrorDaemon;
+      if (d) await ctx.run(dir.to(ctx).host, d[action], { timeoutMs: 240_000 });
+    },
+    verify: async (ctx) => {
+      const d = ctx.params.mirrorDaemon;
+      if (!d) return { ok: true, evidence: 'no mirrorDaemon in the parameters' };
+      const r = await ctx.run(dir.to(ctx).host, d.isRunning, { purpose: 'verify' });
+      const running = r.exitCode === 0;
+      return {
+        ok: r.exitCode !== null && running === (want === 'running'),
+        evidence: `rbd-mirror at ${dir.to(ctx).cluster}: isRunning exit ${r.exitCode ?? 'none'} (${want === 'running' ? '0 = running' : 'non-zero = stopped'})`,
+      };
+    },
+  };
+}
+
 const lossOf = (ctx: { facts: Record<string, unknown> }): LossWindow | undefined =>
   ctx.facts['lossWindow'] as LossWindow | undefined;
 
@@ -276,29 +304,11 @@ const steps: StepDef<P>[] = [
       };
     },
   },
-  {
-    id: 'stop-survivor-mirror',
-    title: "Stop the survivor's rbd-mirror for the promote",
-    phase: 'Failover',
-    risk: 'change',
-    description:
-      "With the lost site gone, the survivor's rbd-mirror waits on it without a timeout and keeps the snapshot images it replays open, so their forced promote hangs (Ceph tracker 62163, seen in the lab). It replicates nothing while the site is lost; it is started again after the failover. A daemon stuck that way can take its stop timeout to exit.",
-    skipIf: (c) => mirrorHoldSkip(c),
-    plan: (c) => (c.params.mirrorDaemon ? [{ host: dir.to(c).host, argv: c.params.mirrorDaemon.stop }] : []),
-    execute: async (ctx) => {
-      const d = ctx.params.mirrorDaemon;
-      if (d) await ctx.run(dir.to(ctx).host, d.stop, { timeoutMs: 240_000 });
-    },
-    verify: async (ctx) => {
-      const d = ctx.params.mirrorDaemon;
-      if (!d) return { ok: true, evidence: 'no mirrorDaemon in the parameters' };
-      const r = await ctx.run(dir.to(ctx).host, d.isRunning, { purpose: 'verify' });
-      return {
-        ok: r.exitCode !== 0 && r.exitCode !== null,
-        evidence: `rbd-mirror at ${dir.to(ctx).cluster}: isRunning exit ${r.exitCode ?? 'none'} (non-zero = stopped)`,
-      };
-    },
-  },
+  survivorMirrorStep(
+    'stop',
+    "Stop the survivor's rbd-mirror for the promote",
+    "With the lost site gone, the survivor's rbd-mirror waits on it without a timeout and keeps the snapshot images it replays open, so their forced promote hangs (Ceph tracker 62163, seen in the lab). It replicates nothing while the site is lost; it is started again after the failover. A daemon stuck that way can take its stop timeout to exit.",
+  ),
   {
     id: 'force-promote',
     title: 'Force-promote at the survivor',
@@ -355,29 +365,11 @@ const steps: StepDef<P>[] = [
     },
   },
   cinderFailoverStep(dir, 'Failover'),
-  {
-    id: 'start-survivor-mirror',
-    title: "Start the survivor's rbd-mirror again",
-    phase: 'Failover',
-    risk: 'change',
-    description:
-      'The promoted images are primary here now, so it has nothing to hold; it must run again before the failback, when the returning site replays from here.',
-    skipIf: (c) => mirrorHoldSkip(c),
-    plan: (c) => (c.params.mirrorDaemon ? [{ host: dir.to(c).host, argv: c.params.mirrorDaemon.start }] : []),
-    execute: async (ctx) => {
-      const d = ctx.params.mirrorDaemon;
-      if (d) await ctx.run(dir.to(ctx).host, d.start, { timeoutMs: 240_000 });
-    },
-    verify: async (ctx) => {
-      const d = ctx.params.mirrorDaemon;
-      if (!d) return { ok: true, evidence: 'no mirrorDaemon in the parameters' };
-      const r = await ctx.run(dir.to(ctx).host, d.isRunning, { purpose: 'verify' });
-      return {
-        ok: r.exitCode === 0,
-        evidence: `rbd-mirror at ${dir.to(ctx).cluster}: isRunning exit ${r.exitCode ?? 'none'} (0 = running)`,
-      };
-    },
-  },
+  survivorMirrorStep(
+    'start',
+    "Start the survivor's rbd-mirror again",
+    'The promoted images are primary here now, so it has nothing to hold; it must run again before the failback, when the returning site replays from here.',
+  ),
   bringUpStep<P>((c) => c.params.survivor.cluster),
   azStep<P>(),
   {
