@@ -15,6 +15,7 @@ import type { CommandRunner, ExecOptions, ExecResult } from '../../core/common/p
 import { evaluateHealth, type Finding } from '../../core/common/topology/health/index';
 import type { TopologyModel } from '../../core/common/topology/model';
 import { discover } from '../../core/node/topology/discover';
+import { TopologyService } from '../../core/node/topology/service';
 import { Vault } from '../../core/node/vault/vault';
 import { labDir, openTopologyLab, type TopologyLab } from './support/topology-lab';
 
@@ -164,7 +165,26 @@ describe.skipIf(!dir)('topology on the real lab', () => {
   });
 
   it('stopped rbd-mirror → daemon finding on that site; gone after restart', async () => {
+    // The console's live refresh (summary pass, no daemon list): no daemon finding while both daemons run, the
+    // stop seen from the summary's daemon_health, and gone again after the restart.
+    const svc = new TopologyService({
+      runner: lab.pool,
+      inventory: async () => lab.inventory,
+      discover: { openstack: 'off' },
+    });
+    await svc.discover();
+    const daemonFindings = async (): Promise<Finding[]> =>
+      (await svc.refresh()).findings.filter((x) => x.rule.startsWith('daemon-'));
+    expect(await daemonFindings()).toEqual([]);
     await lab.labSh('fault', 'stop-mirror', 'site-b');
+    const viaSummary = await until('daemon-missing from a summary refresh', 240_000, async () =>
+      (await daemonFindings()).find((x) => x.rule === 'daemon-missing' && x.cluster === 'site-b'),
+    );
+    expect(viaSummary.evidence).toMatchObject({
+      daemonHealth: 'UNKNOWN',
+      observedIn: expect.stringMatching(/summary/),
+    });
+    expect((await daemonFindings()).filter((x) => x.cluster === 'site-a')).toEqual([]);
     const f = await until('daemon finding', 240_000, async () =>
       (await scan()).fs.find(
         (x) =>
@@ -179,6 +199,9 @@ describe.skipIf(!dir)('topology on the real lab', () => {
       const { fs } = await scan();
       return fs.some((x) => x.rule.startsWith('daemon-') && x.cluster === 'site-b') ? undefined : true;
     });
+    await until('daemon findings gone from the summary refresh', 120_000, async () =>
+      (await daemonFindings()).length === 0 ? true : undefined,
+    );
   });
 
   it('dead site → partial model with the reason; back when the site returns', async () => {

@@ -114,6 +114,12 @@ export interface PoolNode {
   siteName: string | null;
   peers: PeerEdge[];
   daemons: DaemonNode[];
+  /**
+   * When the daemon list was observed: absent = in this pass (verbose status lists daemons). A summary refresh has
+   * no daemon list (`mirror pool status` without --verbose prints only the summary), so it keeps the last full
+   * scan's list and says so here; liveness then comes from the summary's daemon_health.
+   */
+  daemonsAsOf?: number;
   summary: Pick<MirrorPoolStatus, 'health' | 'daemonHealth' | 'imageHealth' | 'states'> | null;
   verbose: boolean;
   imageCount: number | null;

@@ -8,6 +8,9 @@ import { TopologyNotReadyError, TopologyService } from './service';
 const PAC = join(__dirname, '..', '..', 'common', 'parsers', 'fixtures', 'pacific-16.2.15');
 const f = (n: string): string => readFileSync(join(PAC, n), 'utf8');
 
+/** Per-site fields forced into the non-verbose summary (e.g. a stopped rbd-mirror: daemon_health UNKNOWN). */
+const summaryOverride: Record<string, Record<string, unknown>> = {};
+
 /** Answers like the lab in a given captured state; the state can change between calls. */
 function runner(get: () => string, calls: string[][]): CommandRunner {
   return {
@@ -38,7 +41,13 @@ function runner(get: () => string, calls: string[][]): CommandRunner {
       if (a.includes(' df ')) return ok(f(`ceph-df-${site}.json`));
       const pool = argv.includes('images') ? 'images' : 'volumes';
       if (a.includes('mirror pool info')) return ok(f(`mirror-pool-info-${pool}-${site}.json`));
-      if (a.includes('mirror pool status')) return ok(f(`${get()}-mirror-pool-status-verbose-${pool}-${site}.json`));
+      if (a.includes('mirror pool status')) {
+        const doc = f(`${get()}-mirror-pool-status-verbose-${pool}-${site}.json`);
+        if (argv.includes('--verbose')) return ok(doc);
+        // Without --verbose real rbd prints the summary only (no daemons, no images), as captured in the lab.
+        const summary = (JSON.parse(doc) as { summary: Record<string, unknown> }).summary;
+        return ok(JSON.stringify({ summary: { ...summary, ...(summaryOverride[site] ?? {}) } }));
+      }
       if (a.includes(' ls -l ')) return ok('[]');
       if (a.includes(' info ')) return ok(f(`08-split-brain-rbd-info-journal-${site}.json`));
       if (a.includes('mirror image status')) return ok(f(`08-split-brain-mirror-image-status-journal-${site}.json`));
@@ -74,6 +83,31 @@ describe('TopologyService', () => {
     expect(second.model.mode).toBe('full');
     expect(svc.summary().refreshedAt).toBe(now);
     expect(svc.history().length).toBeGreaterThan(0);
+    // The summary has no daemon list: the full scan's is kept (dated), so no false "no daemon" on every pool.
+    const daemonRules = (fs: { rule: string }[]): string[] =>
+      fs.map((x) => x.rule).filter((r) => r.startsWith('daemon-'));
+    expect(daemonRules(first.findings)).toEqual([]);
+    expect(daemonRules(second.findings)).toEqual([]);
+    expect(second.model.pools.every((p) => p.daemons.length > 0 && p.daemonsAsOf === first.model.generatedAt)).toBe(
+      true,
+    );
+    // site-b's rbd-mirror stops: its pools' summaries say UNKNOWN → daemon-missing there, from the summary.
+    summaryOverride['site-b'] = { daemon_health: 'UNKNOWN', health: 'UNKNOWN' };
+    now += 5_000;
+    const third = await svc.refresh();
+    const missing = third.findings.filter((x) => x.rule === 'daemon-missing');
+    expect(missing.map((x) => x.subject).sort()).toEqual(['site-b/images', 'site-b/volumes']);
+    expect(missing[0]?.evidence).toMatchObject({ daemonHealth: 'UNKNOWN', daemons: [] });
+    summaryOverride['site-b'] = { daemon_health: 'WARNING' };
+    const fourth = await svc.refresh();
+    expect(
+      fourth.findings
+        .filter((x) => x.rule === 'daemon-unhealthy')
+        .map((x) => x.subject)
+        .sort(),
+    ).toEqual(['site-b/images', 'site-b/volumes']);
+    delete summaryOverride['site-b'];
+    expect(daemonRules((await svc.refresh()).findings)).toEqual([]);
 
     const key = first.model.images.find((i) => i.name === 'dr-journal-p1')?.key ?? '';
     calls.length = 0;

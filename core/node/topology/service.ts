@@ -129,16 +129,22 @@ export class TopologyService {
       clusters: base.clusters.map((c) => s.clusters.find((x) => x.name === c.name) ?? c),
       pools: base.pools.map((p) => {
         const n = s.pools.find((x) => x.key === p.key);
-        return n
-          ? {
-              ...p,
-              summary: n.summary,
-              daemons: n.daemons,
-              peers: n.peers,
-              mirrorMode: n.mirrorMode,
-              problem: n.problem,
-            }
-          : p;
+        if (!n) return p;
+        const { daemonsAsOf, ...rest } = p;
+        // Non-verbose status has no daemon list: an empty one here would read as "no daemon" (a false
+        // daemon-missing on every pool after each refresh). Keep the full scan's, dated; liveness then comes from
+        // the summary's daemon_health (health rules).
+        const daemons = n.verbose
+          ? { daemons: n.daemons }
+          : { daemons: p.daemons, daemonsAsOf: daemonsAsOf ?? base.generatedAt };
+        return {
+          ...rest,
+          ...daemons,
+          summary: n.summary,
+          peers: n.peers,
+          mirrorMode: n.mirrorMode,
+          problem: n.problem,
+        };
       }),
       problems: [
         ...base.problems.filter(

@@ -91,8 +91,14 @@ export function daemonRules(m: TopologyModel, byName: Map<string, ClusterNode>):
       (t) => rbdMirrorPoolStatusVerbose(t, p.name),
       'daemons and per-image states of this pool',
     );
+    // A summary refresh lists no daemons (see PoolNode.daemonsAsOf): the list is the last full scan's, and only the
+    // pool's daemon_health is current. UNKNOWN there means no rbd-mirror reports for this pool (seen in the lab
+    // right after `fault stop-mirror`); OK means the last list still stands.
+    const fromSummary = p.daemonsAsOf !== undefined;
+    const asOf = fromSummary ? { daemonsAsOf: new Date(p.daemonsAsOf ?? 0).toISOString() } : {};
     const live = p.daemons.filter((d) => d.instanceId !== null);
-    if (needsDaemon(p) && live.length === 0) {
+    const missing = fromSummary ? p.summary.daemonHealth === 'UNKNOWN' : live.length === 0;
+    if (needsDaemon(p) && missing) {
       out.push(
         finding({
           severity: 'error',
@@ -103,13 +109,18 @@ export function daemonRules(m: TopologyModel, byName: Map<string, ClusterNode>):
           message: `No running rbd-mirror daemon replays pool ${p.key} (it has a receiving peer): images from the peer are not being copied here.`,
           evidence: {
             daemonHealth: p.summary.daemonHealth,
-            daemons: p.daemons,
+            ...(fromSummary ? { observedIn: 'summary refresh (pool daemon_health)', ...asOf } : {}),
+            daemons: fromSummary ? [] : p.daemons,
             peers: p.peers.map((x) => ({ site: x.remoteSiteName, direction: x.direction })),
           },
           suggestedCommand: look,
         }),
       );
+      continue;
     }
+    // The last full scan's per-daemon health is stale once the summary says OK again.
+    if (fromSummary && p.summary.daemonHealth === 'OK') continue;
+    const before = out.length;
     for (const d of p.daemons) {
       const subject = `${p.key}/${d.serviceId}`;
       if (d.callouts.some((x) => /not reporting/i.test(x))) {
@@ -121,7 +132,7 @@ export function daemonRules(m: TopologyModel, byName: Map<string, ClusterNode>):
             site: p.site,
             cluster: p.cluster,
             message: `rbd-mirror ${d.serviceId} on ${d.hostname ?? '?'} is registered but not reporting status (a stale registration after a restart clears in 1–2 min; otherwise the daemon is hung or gone).`,
-            evidence: { daemon: d, daemonHealth: p.summary.daemonHealth },
+            evidence: { daemon: d, daemonHealth: p.summary.daemonHealth, ...asOf },
             suggestedCommand: look,
           }),
         );
@@ -134,11 +145,27 @@ export function daemonRules(m: TopologyModel, byName: Map<string, ClusterNode>):
             site: p.site,
             cluster: p.cluster,
             message: `rbd-mirror ${d.serviceId} on ${d.hostname ?? '?'} reports ${d.health}${d.callouts.length ? `: ${d.callouts.join('; ')}` : ''}`,
-            evidence: { daemon: d },
+            evidence: { daemon: d, ...asOf },
             suggestedCommand: look,
           }),
         );
       }
+    }
+    // Summary says a daemon is unwell but the last full scan's list showed none: say so for the pool.
+    const dh = p.summary.daemonHealth;
+    if (fromSummary && out.length === before && (dh === 'WARNING' || dh === 'ERROR') && needsDaemon(p)) {
+      out.push(
+        finding({
+          severity: dh === 'ERROR' ? 'error' : 'warning',
+          rule: 'daemon-unhealthy',
+          subject: p.key,
+          site: p.site,
+          cluster: p.cluster,
+          message: `rbd-mirror for pool ${p.key} reports ${dh} (summary refresh; run a full discovery or the command below for the daemon's callouts).`,
+          evidence: { daemonHealth: dh, observedIn: 'summary refresh (pool daemon_health)', ...asOf },
+          suggestedCommand: look,
+        }),
+      );
     }
   }
   return out;
