@@ -191,6 +191,9 @@ test('site map, image table filtered to the split-brained image, store matrix, h
 
   await page.getByTestId('tab-health').click();
   await expect(page.getByTestId('rule-split-brain')).toBeVisible();
+  // Both rbd-mirror daemons run: the live summary refresh (every 5 s) must not report them missing.
+  await page.waitForTimeout(6_000);
+  await expect(page.getByTestId('rule-daemon-missing')).toHaveCount(0);
   await page.getByTestId('rule-split-brain').getByTestId('finding').first().locator('.line').click();
   await expect(page.getByTestId('evidence').first()).toContainText('split-brain');
   await expect(page.getByTestId('open-terminal').first()).toBeVisible();
