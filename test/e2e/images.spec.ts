@@ -170,5 +170,7 @@ test('image matrix: copy to dcn0 from the view, progress bar per store, then pre
 
   await expect(row.locator('[data-store="dcn0"]')).toHaveAttribute('data-state', 'present', { timeout: 480_000 });
   await expect(row.locator('[data-store="dcn0"]')).toContainText('rbd ✓', { timeout: 120_000 });
+  // The run's status line follows the run to its end (its verify re-checks Glance and both clusters).
+  await expect(page.getByText(/copy run \S+: succeeded/)).toBeVisible({ timeout: 180_000 });
   await page.screenshot({ path: join(shots, 'images-copy-done.png'), fullPage: true });
 });

@@ -33,6 +33,8 @@ export const useImagesStore = defineStore('images', () => {
   /** No default on purpose: the operator chooses (the api-ref contradicts itself on Glance's default). */
   const allMustSucceed = ref<'' | 'true' | 'false'>('');
   const lastRun = ref<string | null>(null);
+  /** The last copy run has not ended (succeeded/aborted): its status line is still followed. */
+  const runOpen = ref(false);
   const runMessage = ref<string | null>(null);
   let timer: ReturnType<typeof setTimeout> | null = null;
   /**
@@ -64,8 +66,9 @@ export const useImagesStore = defineStore('images', () => {
     const id = lastRun.value;
     if (!id) return;
     const d = await call(api.wizard.run({ runId: id })).catch(() => null);
-    if (d)
-      runMessage.value = `copy run ${id}: ${d.state.status}${d.state.lastMessage ? ` — ${d.state.lastMessage}` : ''}`;
+    if (!d) return;
+    runMessage.value = `copy run ${id}: ${d.state.status}${d.state.lastMessage ? ` — ${d.state.lastMessage}` : ''}`;
+    runOpen.value = d.state.status !== 'succeeded' && d.state.status !== 'aborted';
   }
 
   async function observe(formatCheck = false): Promise<void> {
@@ -200,7 +203,14 @@ export const useImagesStore = defineStore('images', () => {
   function schedule(): void {
     if (timer) clearTimeout(timer);
     timer = null;
-    if (importing.value.length === 0) return;
+    if (importing.value.length === 0) {
+      // Every cell settled, but the run's own verify may still be going: follow it until it ends.
+      if (runOpen.value)
+        timer = setTimeout(() => {
+          void refreshRun().then(schedule);
+        }, 2000);
+      return;
+    }
     timer = setTimeout(() => {
       void poll();
     }, 1500);
@@ -262,6 +272,7 @@ export const useImagesStore = defineStore('images', () => {
         }),
       );
       lastRun.value = st.runId;
+      runOpen.value = true;
       for (const id of images)
         for (const store of stores)
           pending.set(`${id}/${store}`, { seenImporting: false, runId: st.runId, since: Date.now() });
