@@ -63,6 +63,14 @@ function labCloud(d: string): {
   };
 }
 
+async function until(what: string, timeoutMs: number, f: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
 async function rbdOut(site: string, ...args: string[]): Promise<string> {
   const c = lab?.lab.clusters.find((x) => x.name === site);
   if (!lab || !c) throw new Error(site);
@@ -78,10 +86,18 @@ test.beforeAll(async () => {
   const img = `images/${tag}`;
   await rbd('site-a', 'create', '--size', '8M', img);
   await rbd('site-a', 'mirror', 'image', 'enable', img, 'snapshot');
-  await new Promise((r) => setTimeout(r, 40_000));
+  // Polled, not slept: on a freshly built lab under load the copy can take longer than any fixed wait.
+  const state = async (site: string): Promise<{ state?: string; description?: string }> =>
+    JSON.parse(await rbdOut(site, 'mirror', 'image', 'status', '--format', 'json', img).catch(() => '{}')) as {
+      state?: string;
+      description?: string;
+    };
+  await until(`${img} up+replaying on site-b`, 240_000, async () => (await state('site-b')).state === 'up+replaying');
   await rbd('site-b', 'mirror', 'image', 'promote', '--force', img);
   await rbd('site-a', 'mirror', 'image', 'demote', img);
-  await new Promise((r) => setTimeout(r, 40_000));
+  await until(`${img} split-brain on site-a`, 240_000, async () =>
+    /split-brain/.test((await state('site-a')).description ?? ''),
+  );
 
   const home = mkdtempSync(join(tmpdir(), 'swy-h5-e2e-'));
   const vault = new Vault({ path: join(home, 'vault.json') });
