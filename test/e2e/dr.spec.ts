@@ -7,16 +7,12 @@
  */
 import { expect, test } from '@playwright/test';
 import { confirmTyped } from './confirm';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
-import { Vault } from '../../core/node/vault/vault';
 import { labMirrorDaemon } from '../integration/support/migration-lab';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
+import { startConsoleHost } from './console-host';
 
 const dir = labDir();
 const PASS = 'dr e2e passphrase';
@@ -80,33 +76,17 @@ test.beforeAll(async () => {
     if (Date.now() > end) throw new Error(`${IMG}: no complete mirror snapshot at site-b`);
     await new Promise((r) => setTimeout(r, 3000));
   }
-  const home = mkdtempSync(join(tmpdir(), 'swy-dr-e2e-'));
-  const vault = new Vault({ path: join(home, 'vault.json') });
-  await vault.init({ passphrase: PASS });
-  await vault.add({
-    kind: 'ssh-key',
-    label: 'lab-key',
-    value: readFileSync(lab.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  const ch = await startConsoleHost({
+    prefix: 'swy-dr-e2e-',
+    passphrase: PASS,
+    privateKeyPath: lab.lab.hosts[0]?.privateKeyPath ?? '',
+    inventoryYaml: stringify(lab.inventory),
+    knownHostsPath: lab.lab.knownHostsPath,
+    hosts: lab.lab.hosts,
+    shots,
   });
-  await vault.lock();
-  writeFileSync(join(home, 'inventory.yaml'), stringify(lab.inventory));
-  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
-    candidates: () => Promise.resolve(lab?.lab.hosts.map((h) => ({ host: h.address, port: h.port })) ?? []),
-  });
-  await kh.importKnownHosts(lab.lab.knownHostsPath);
-  mkdirSync(shots, { recursive: true });
-  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
-    env: { ...process.env, SWITCHYARD_HOME: home },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start')), 120_000);
-    createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
-    });
-  });
+  host = ch.process;
+  url = ch.url;
 });
 
 test.afterAll(async () => {

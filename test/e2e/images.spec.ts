@@ -6,16 +6,12 @@
  * once Glance lists the store and the cluster holds the object. Uses one image it creates and deletes.
  */
 import { expect, test } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
-import { Vault } from '../../core/node/vault/vault';
 import { ImagesService } from '../../core/node/images/service';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
+import { startConsoleHost } from './console-host';
 
 const dir = labDir();
 const PASS = 'images e2e passphrase';
@@ -65,33 +61,17 @@ test.beforeAll(async () => {
     await new Promise((res) => setTimeout(res, 2000));
   }
 
-  const home = mkdtempSync(join(tmpdir(), 'swy-h8-e2e-'));
-  const vault = new Vault({ path: join(home, 'vault.json') });
-  await vault.init({ passphrase: PASS });
-  await vault.add({
-    kind: 'ssh-key',
-    label: 'lab-key',
-    value: readFileSync(l.lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  const ch = await startConsoleHost({
+    prefix: 'swy-h8-e2e-',
+    passphrase: PASS,
+    privateKeyPath: l.lab.hosts[0]?.privateKeyPath ?? '',
+    inventoryYaml: stringify(l.inventory),
+    knownHostsPath: l.lab.knownHostsPath,
+    hosts: l.lab.hosts,
+    shots,
   });
-  await vault.lock();
-  writeFileSync(join(home, 'inventory.yaml'), stringify(l.inventory));
-  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
-    candidates: async () => l.lab.hosts.map((h) => ({ host: h.address, port: h.port })),
-  });
-  await kh.importKnownHosts(l.lab.knownHostsPath);
-  mkdirSync(shots, { recursive: true });
-  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
-    env: { ...process.env, SWITCHYARD_HOME: home },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
-    createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
-    });
-  });
+  host = ch.process;
+  url = ch.url;
 });
 
 const l0 = (): TopologyLab => {
