@@ -195,4 +195,14 @@ test('site map, image table filtered to the split-brained image, store matrix, h
   await expect(page.getByTestId('evidence').first()).toContainText('split-brain');
   await expect(page.getByTestId('open-terminal').first()).toBeVisible();
   await page.screenshot({ path: join(shots, 'topology-health.png'), fullPage: true });
+
+  // Lag / RPO over time: the history grows with every refresh, one series per mirrored pool side.
+  await page.getByTestId('tab-lag').click();
+  await expect(page.getByTestId('lag-chart').locator('canvas')).toBeVisible({ timeout: 30_000 });
+  // …and the background full scan (every ≥ 60 s) adds points without anyone pressing "Full discovery".
+  const scanAt = page.getByTestId('topology-full-scan-at');
+  const firstScan = await scanAt.textContent();
+  await expect(scanAt).not.toHaveText(firstScan ?? '', { timeout: 120_000 });
+  await page.waitForTimeout(1_000);
+  await page.screenshot({ path: join(shots, 'topology-lag.png'), fullPage: true });
 });

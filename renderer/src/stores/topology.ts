@@ -35,7 +35,22 @@ export const useTopologyStore = defineStore('topology', () => {
   const matrix = shallowRef<GlanceMatrix | null>(null);
   const history = shallowRef<LagSeries[]>([]);
   const autoRefresh = ref(true);
+  /** Full (verbose) scan in the background, rarely: image states, replay progress and the lag plot move with it. */
+  const autoFull = ref(true);
+  /** Seconds between background full scans: at least 60, and 5× the last scan's own duration (20k images). */
+  const fullEverySec = ref(60);
+  const lastFullAt = ref(0);
+  let fullInFlight = false;
   let timer: ReturnType<typeof setInterval> | null = null;
+
+  /** Newer snapshots only: a summary answered after a full scan must not put the older state back. */
+  function take(s: TopologyOverview): void {
+    if (!snapshot.value || s.version >= snapshot.value.version) snapshot.value = s;
+  }
+  function noteFull(startedAt: number): void {
+    lastFullAt.value = Date.now();
+    fullEverySec.value = Math.max(60, Math.ceil((5 * (Date.now() - startedAt)) / 1000));
+  }
 
   const findings = computed<Finding[]>(() => snapshot.value?.findings ?? []);
   const stateOptions = computed(() => snapshot.value?.stateOptions ?? []);
@@ -134,8 +149,10 @@ export const useTopologyStore = defineStore('topology', () => {
   async function discover(): Promise<void> {
     loading.value = 'discover';
     error.value = null;
+    const t0 = Date.now();
     try {
-      snapshot.value = await call(api.topology.discover({}));
+      take(await call(api.topology.discover({})));
+      noteFull(t0);
       await Promise.all([loadMatrix(), loadHistory()]);
     } catch (e) {
       error.value = errorMessage(e);
@@ -148,7 +165,7 @@ export const useTopologyStore = defineStore('topology', () => {
     if (loading.value) return;
     loading.value = 'refresh';
     try {
-      snapshot.value = await call(api.topology.refresh({}));
+      take(await call(api.topology.refresh({})));
       await loadHistory();
       error.value = null;
     } catch (e) {
@@ -187,8 +204,34 @@ export const useTopologyStore = defineStore('topology', () => {
   function startAuto(): void {
     stopAuto();
     timer = setInterval(() => {
-      if (autoRefresh.value && snapshot.value) void refresh();
+      if (!snapshot.value) return;
+      if (
+        autoFull.value &&
+        !fullInFlight &&
+        !loading.value &&
+        Date.now() - lastFullAt.value >= fullEverySec.value * 1000
+      )
+        void backgroundFull();
+      if (autoRefresh.value) void refresh();
     }, 5_000);
+  }
+  /**
+   * A full scan that does not take the buttons or the summary cadence: the summary keeps coming every 5 s while it
+   * runs (a site lost during a 20k-image scan still shows down within seconds).
+   */
+  async function backgroundFull(): Promise<void> {
+    fullInFlight = true;
+    const t0 = Date.now();
+    try {
+      take(await call(api.topology.discover({})));
+      noteFull(t0);
+      await Promise.all([loadMatrix(), loadHistory()]);
+    } catch (e) {
+      error.value = errorMessage(e);
+      lastFullAt.value = Date.now();
+    } finally {
+      fullInFlight = false;
+    }
   }
   function stopAuto(): void {
     if (timer) clearInterval(timer);
@@ -205,6 +248,8 @@ export const useTopologyStore = defineStore('topology', () => {
 
   return {
     snapshot,
+    autoFull,
+    fullEverySec,
     loading,
     error,
     tab,
