@@ -10,9 +10,11 @@
  * asynchronous omap read of each `rbd_header.<id>` (size, parent key, snapshot names), many in flight. Only what
  * the headers do not give simply — a clone's parent spec, a format-1 image — is opened with librbd (read-only).
  *
- * Output: ONE compact JSON document (arrays, not objects, per image: ~3x smaller than the CLI's and parsed without
- * an object per field), `{"v":1, ...}`; parsed by parsePoolReader (core/common/parsers/rbd-pool-reader.ts). Any
- * failure exits non-zero with the reason on stderr, and discovery falls back to the CLI calls.
+ * Output: JSON lines, so the host parses the stream as it arrives (no 10 MiB string, no 10 MiB JSON tree promoted
+ * to the old generation: each row is young garbage): a header `{"v":1,"pool","mirror_mode"}`, one array per image
+ * (`["i", ...]`) and per mirrored image (`["m", ...]`), and a trailer `{"end":1,"opened","summary","daemons"}` whose
+ * absence marks a cut-off stream. Parsed by PoolReaderParser (core/common/parsers/rbd-pool-reader.ts). Any failure
+ * exits non-zero with the reason on stderr, and discovery falls back to the CLI calls.
  * Ceph timeouts: client_mount_timeout / rados_mon_op_timeout / rados_osd_op_timeout, as on every rbd call.
  */
 import { validatePoolName, type CephTarget } from './ceph';
@@ -140,7 +142,11 @@ try:
     mode = r.mirror_mode_get(io)
     listed = [(i["name"], i["id"]) for i in r.list2(io)]
     hdr = headers(io, listed)
-    images, opened_n = [], 0
+    out = sys.stdout
+    def emit(x): out.write(json.dumps(x, separators=(",", ":")) + "\n")
+    emit({"v": 1, "pool": pool, "mirror_mode": {rbd.RBD_MIRROR_MODE_DISABLED: "disabled", rbd.RBD_MIRROR_MODE_IMAGE: "image",
+          rbd.RBD_MIRROR_MODE_POOL: "pool"}.get(mode, "unknown")})
+    opened_n = 0
     for name, iid in listed:
         h = hdr.get(name)
         if h is None or h[0] is None or h[1]:
@@ -150,11 +156,10 @@ try:
                 opened_n += 1
             except rbd.ImageNotFound:
                 continue  # removed meanwhile
-            images.append([name, iid, size, parent, [s for s in snaps]])
+            emit(["i", name, iid, size, parent, snaps])
         else:
-            images.append([name, iid, h[0], None, [s for s in h[2] if not s.startswith(".mirror.") and not s.startswith(".group.")]])
-    doc = {"v": 1, "pool": pool, "mirror_mode": {rbd.RBD_MIRROR_MODE_DISABLED: "disabled", rbd.RBD_MIRROR_MODE_IMAGE: "image",
-           rbd.RBD_MIRROR_MODE_POOL: "pool"}.get(mode, "unknown"), "images": images, "opened": opened_n}
+            emit(["i", name, iid, h[0], None, [s for s in h[2] if not s.startswith(".mirror.") and not s.startswith(".group.")]])
+    end = {"end": 1, "opened": opened_n}
     if mode != rbd.RBD_MIRROR_MODE_DISABLED:
         states, ih = {}, 0
         for st, n in r.mirror_image_status_summary(io):
@@ -170,7 +175,6 @@ try:
         directions = set(p.get("direction") for p in peers)
         want = [p["mirror_uuid"] for p in peers if p.get("mirror_uuid") and p.get("direction") != rbd.RBD_MIRROR_PEER_DIRECTION_TX]
         local_expected = not (len(directions) == 1 and rbd.RBD_MIRROR_PEER_DIRECTION_TX in directions)
-        rows = []
         for s in r.mirror_image_status_list(io):
             gid = (s.get("info") or {}).get("global_id") or ""
             if not gid: continue
@@ -180,17 +184,18 @@ try:
             sites = [[names.get(x.get("mirror_uuid"), ""), x.get("mirror_uuid", ""), state(x), x.get("description", ""),
                       stamp(x.get("last_update"))] for x in remote]
             sites += [[names.get(u, ""), u, "down+unknown", "status not found", stamp(0)] for u in want if u not in seen]
-            row = [s.get("name", ""), gid, None, None, None, None, sites]
+            row = ["m", s.get("name", ""), gid, None, None, None, None, sites]
             if local:
-                row[2], row[3], row[4] = state(s), s.get("description", ""), stamp(s.get("last_update"))
-                if s.get("up"): row[5] = by_instance.get(instance_of.get(s.get("id"), ""))
+                row[3], row[4], row[5] = state(s), s.get("description", ""), stamp(s.get("last_update"))
+                if s.get("up"): row[6] = by_instance.get(instance_of.get(s.get("id"), ""))
             elif local_expected:
-                row[2], row[3], row[4] = "down+unknown", "status not found", stamp(0)
-            rows.append(row)
-        doc["summary"] = {"health": HEALTH[max(ih, dh)], "daemon_health": HEALTH[dh], "image_health": HEALTH[ih], "states": states}
-        doc["daemons"] = ds
-        doc["mirror"] = rows
-    sys.stdout.write(json.dumps(doc, separators=(",", ":")))
+                row[3], row[4], row[5] = "down+unknown", "status not found", stamp(0)
+            emit(row)
+        end["summary"] = {"health": HEALTH[max(ih, dh)], "daemon_health": HEALTH[dh], "image_health": HEALTH[ih], "states": states}
+        end["daemons"] = ds
+    # The last line says the document is complete: a cut-off stream has none and is refused.
+    emit(end)
+    out.flush()
 finally:
     cl.shutdown()
 `;

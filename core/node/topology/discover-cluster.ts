@@ -19,9 +19,9 @@ import type { CommandRunner, ExecOptions } from '../../common/ports';
 import { parseCephDf, parseCephStatus, parseOsdPoolLsDetail } from '../../common/parsers/ceph';
 import { parseMirrorPoolStatus, type MirrorPoolStatus } from '../../common/parsers/mirror-pool-status';
 import { parseMirrorPoolInfo, parseRbdLsLong, type RbdListedImage } from '../../common/parsers/rbd';
-import { parsePoolReader } from '../../common/parsers/rbd-pool-reader';
+import { PoolReaderParser } from '../../common/parsers/rbd-pool-reader';
 import type { ClusterObservation, DiscoveryProblem, PoolObservation } from '../../common/topology/model';
-import { pool, runParsed, type Call, type CallOutcome } from './run';
+import { pool, runParsed, runStreamed, type Call, type CallOutcome } from './run';
 
 /**
  * How a full pass reads each pool's images: `py` the pool reader (python3-rbd: list calls and image headers, no
@@ -161,7 +161,7 @@ async function discoverPool(
   if (full && method !== 'cli') {
     const [info, py] = await Promise.all([
       runParsed(c, rbdMirrorPoolInfo(target, name), parseMirrorPoolInfo),
-      runParsed(c, rbdPoolReader(target, name), parsePoolReader),
+      runStreamed(c, rbdPoolReader(target, name), new PoolReaderParser()),
     ]);
     if (info.ok) obs.info = info.value;
     else problems.push(info.problem);

@@ -49,8 +49,8 @@ class FixtureRunner implements CommandRunner {
       // The lab capture for vms; the other pools as empty, unmirrored ones.
       if (this.py === 'capture')
         return argv.at(-2) === 'vms'
-          ? res(f(`30-reader-vms-${site}.json`))
-          : res(JSON.stringify({ v: 1, pool: argv.at(-2), mirror_mode: 'disabled', images: [] }));
+          ? res(f(`30-reader-vms-${site}.jsonl`))
+          : res(`${JSON.stringify({ v: 1, pool: argv.at(-2), mirror_mode: 'disabled' })}\n{"end":1,"opened":0}\n`);
       if (this.py === 'timeout')
         return res('', 1, 'rados.TimedOut: [errno 110] RADOS timed out (error connecting to the cluster)\n');
       return res('', 1, "Traceback (most recent call last):\nModuleNotFoundError: No module named 'rados'\n");
