@@ -407,7 +407,8 @@ declare global {
  */
 type HostForm = 'tsx' | 'bundle';
 function hostArgs(form: HostForm): string[] {
-  if (form === 'tsx') return ['--expose-gc', '--import', 'tsx', 'bench/_topology-host.ts'];
+  const v8 = (process.env['SWITCHYARD_BENCH_V8_FLAGS'] ?? '').split(' ').filter(Boolean);
+  if (form === 'tsx') return ['--expose-gc', ...v8, '--import', 'tsx', 'bench/_topology-host.ts'];
   // Inside the repo so that the bundle resolves node_modules (packages stay external, loaded as usual).
   const out = join(process.cwd(), 'out', `bench-topology-host-${String(process.pid)}.mjs`);
   // esbuild comes with tsx; its package ships the native binary under bin/.
@@ -426,7 +427,8 @@ function hostArgs(form: HostForm): string[] {
     { stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error('esbuild of the bench host failed');
-  return ['--expose-gc', out];
+  // SWITCHYARD_BENCH_V8_FLAGS (e.g. --optimize-for-size): what a V8 flag on the host would change, measured.
+  return ['--expose-gc', ...v8, out];
 }
 
 async function browserBench(n: number, form: HostForm): Promise<void> {
