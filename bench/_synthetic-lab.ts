@@ -101,7 +101,10 @@ export function writeSyntheticLab(dir: string, n: number): number {
     put(`site-b.${pool}.status`, stB);
     // Without --verbose a cluster prints the summary only (fixture mirror-pool-status-images-site-a.json): the
     // bench served the verbose document to every 5 s summary refresh, and its peak RSS counted that parse.
-    for (const [site, text] of [['site-a', stA], ['site-b', stB]] as const)
+    for (const [site, text] of [
+      ['site-a', stA],
+      ['site-b', stB],
+    ] as const)
       put(`${site}.${pool}.summary`, JSON.stringify({ summary: (JSON.parse(text) as Doc)['summary'] }));
     const ls = JSON.stringify(
       names.map((nm, i) => ({ image: nm, id: `${salt}${i.toString(16)}`, size: 16777216, format: 2 })),
@@ -169,8 +172,7 @@ export class SyntheticRunner implements CommandRunner {
     const a = argv.join(' ');
     if (argv.includes('python3') && argv.includes(POOL_READER)) {
       // SWITCHYARD_BENCH_NO_PY: a host without python3-rbd, so discovery falls back to the CLI calls.
-      if (process.env['SWITCHYARD_BENCH_NO_PY'])
-        return res('', 1, "ModuleNotFoundError: No module named 'rados'");
+      if (process.env['SWITCHYARD_BENCH_NO_PY']) return res('', 1, "ModuleNotFoundError: No module named 'rados'");
       const text = readFileSync(join(this.dir, `${site}.${argv.at(-2) ?? ''}.py`), 'utf8');
       // Streamed like SSH delivers it (ssh2 hands out up to 32 KiB per data event), head kept as the pool would.
       if (_options?.onStdout) {
@@ -193,7 +195,9 @@ export class SyntheticRunner implements CommandRunner {
         }),
       );
     if (a.includes('mirror pool status'))
-      return res(readFileSync(join(this.dir, `${site}.${pool}.${argv.includes('--verbose') ? 'status' : 'summary'}`), 'utf8'));
+      return res(
+        readFileSync(join(this.dir, `${site}.${pool}.${argv.includes('--verbose') ? 'status' : 'summary'}`), 'utf8'),
+      );
     if (a.includes(' ls -l ')) return res(readFileSync(join(this.dir, `${site}.${pool}.ls`), 'utf8'));
     return res('', 1, `unexpected ${a}`);
   }

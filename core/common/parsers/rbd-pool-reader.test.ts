@@ -23,8 +23,7 @@ describe('pool reader document (lab captures, same moment as the CLI calls)', ()
       expect(py.value.mirrorMode).toBe('pool');
       expect(listed(py.value.listing)).toEqual(listed(ls.value.images));
       // last_update is read a few ms apart by the two processes: compare everything else.
-      const noTime = (x: unknown): string =>
-        JSON.stringify(x, (k, v: unknown) => (k === 'lastUpdate' ? typeof v : v));
+      const noTime = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (k === 'lastUpdate' ? typeof v : v));
       expect(noTime(py.value.status)).toBe(noTime(st.value));
       expect(py.value.status?.images.length).toBeGreaterThan(0);
     });
@@ -88,7 +87,16 @@ describe('pool reader document: bad and odd input (hand-made shapes)', () => {
         JSON.stringify(['i', 42]),
         JSON.stringify(['x', 'future row kind']),
         JSON.stringify(['i', 'b', null, 5, null, [7, 's']]),
-        JSON.stringify(['m', 'a', 'g1', 'up+replaying', null, null, null, [['site-b', 'u1', 'down+unknown', 'status not found']]]),
+        JSON.stringify([
+          'm',
+          'a',
+          'g1',
+          'up+replaying',
+          null,
+          null,
+          null,
+          [['site-b', 'u1', 'down+unknown', 'status not found']],
+        ]),
         JSON.stringify({ ...end, more: true }),
       ].join('\n'),
     );

@@ -216,7 +216,8 @@ export class PoolReaderParser {
     if (!this.error && this.partial.trim() !== '') this.line(this.partial);
     this.partial = '';
     if (this.error) return this.error;
-    if (this.lines === 0) return { ok: false, error: { kind: 'empty', what: WHAT, message: `${WHAT}: empty output`, snippet: '' } };
+    if (this.lines === 0)
+      return { ok: false, error: { kind: 'empty', what: WHAT, message: `${WHAT}: empty output`, snippet: '' } };
     if (!this.head) return fail('schema', 'no header', this.start);
     if (!this.end) return fail('schema', 'no trailer: the output was cut off', this.start);
     const m = mode(this.head.mirror_mode);

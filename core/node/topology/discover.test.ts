@@ -164,7 +164,10 @@ describe('pool reader first, CLI bulk calls as fallback', () => {
     }
     expect(m.pools.every((p) => p.method === 'py' && p.fallback === null)).toBe(true);
     const disk = m.images.find((i) => i.name === 't-disk1');
-    expect(disk?.sides.map((s) => `${s.cluster}:${s.status ?? ''}`).sort()).toEqual(['site-a:stopped', 'site-b:replaying']);
+    expect(disk?.sides.map((s) => `${s.cluster}:${s.status ?? ''}`).sort()).toEqual([
+      'site-a:stopped',
+      'site-b:replaying',
+    ]);
     expect(disk?.sides.find((s) => s.cluster === 'site-a')?.snapshotCount).toBe(1);
     expect(m.images.find((i) => i.name === 't-clone')?.sides[0]?.parent).toEqual({
       pool: 'images',

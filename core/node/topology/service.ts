@@ -72,7 +72,11 @@ export class TopologyService {
 
   /** Full discovery; concurrent callers share the one in flight. */
   async discover(
-    opts: { sites?: string[]; openstack?: DiscoverOptions['openstack']; cephMethod?: DiscoverOptions['cephMethod'] } = {},
+    opts: {
+      sites?: string[];
+      openstack?: DiscoverOptions['openstack'];
+      cephMethod?: DiscoverOptions['cephMethod'];
+    } = {},
   ): Promise<TopologySnapshot> {
     if (this.running) return this.running;
     this.running = this.doDiscover(opts).finally(() => {
