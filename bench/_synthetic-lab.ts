@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { POOL_READER } from '../core/common/commands/rbd-pool-reader';
 import type { CommandRunner, ExecOptions, ExecResult } from '../core/common/ports';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,6 +44,36 @@ function poolStatus(names: string[], gids: string[], entry: Doc, peer: string, p
   });
 }
 
+/** The pool reader's compact document (core/common/commands/rbd-pool-reader.ts) for a pool-status document. */
+function readerDoc(pool: string, statusText: string, names: string[], salt: number): string {
+  const st = JSON.parse(statusText) as { summary: Doc; daemons: Doc[]; images: Doc[] };
+  const s = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const lines = [JSON.stringify({ v: 1, pool, mirror_mode: pool === 'vms' ? 'pool' : 'image' })];
+  names.forEach((nm, i) => lines.push(JSON.stringify(['i', nm, `${salt}${i.toString(16)}`, 16777216, null, []])));
+  for (const e of st.images)
+    lines.push(
+      JSON.stringify([
+        'm',
+        e['name'],
+        e['global_id'],
+        s(e['state']),
+        s(e['description']),
+        s(e['last_update']),
+        s((e['daemon_service'] as Doc | undefined)?.['service_id']),
+        ((e['peer_sites'] as Doc[] | undefined) ?? []).map((p) => [
+          p['site_name'],
+          p['mirror_uuids'],
+          p['state'],
+          p['description'],
+          p['last_update'],
+        ]),
+      ]),
+    );
+  const daemons = st.daemons.map((d) => ({ ...d, callouts: d['callouts'] ?? [] }));
+  lines.push(JSON.stringify({ end: 1, opened: 0, summary: st.summary, daemons }));
+  return `${lines.join('\n')}\n`;
+}
+
 /** Writes the documents of an N-image deployment under `dir`; returns the bytes written. */
 export function writeSyntheticLab(dir: string, n: number): number {
   mkdirSync(dir, { recursive: true });
@@ -64,13 +95,25 @@ export function writeSyntheticLab(dir: string, n: number): number {
     const ids = Array.from({ length: counts[pool] }, (_, i) => uuid(i, salt));
     const names = ids.map((id) => (pool === 'images' ? id : pool === 'volumes' ? `volume-${id}` : `${id}_disk`));
     const gids = ids.map((_, i) => uuid(i, salt + 10));
-    put(`site-a.${pool}.status`, poolStatus(names, gids, tA, 'site-b', true));
-    put(`site-b.${pool}.status`, poolStatus(names, gids, pool === 'images' ? tS : tJ, 'site-a', false));
+    const stA = poolStatus(names, gids, tA, 'site-b', true);
+    const stB = poolStatus(names, gids, pool === 'images' ? tS : tJ, 'site-a', false);
+    put(`site-a.${pool}.status`, stA);
+    put(`site-b.${pool}.status`, stB);
+    // Without --verbose a cluster prints the summary only (fixture mirror-pool-status-images-site-a.json): the
+    // bench served the verbose document to every 5 s summary refresh, and its peak RSS counted that parse.
+    for (const [site, text] of [
+      ['site-a', stA],
+      ['site-b', stB],
+    ] as const)
+      put(`${site}.${pool}.summary`, JSON.stringify({ summary: (JSON.parse(text) as Doc)['summary'] }));
     const ls = JSON.stringify(
       names.map((nm, i) => ({ image: nm, id: `${salt}${i.toString(16)}`, size: 16777216, format: 2 })),
     );
     put(`site-a.${pool}.ls`, ls);
     put(`site-b.${pool}.ls`, ls);
+    // The pool reader's document for the same pool (what python3-rbd gives: the CLI's fields, compact rows).
+    put(`site-a.${pool}.py`, readerDoc(pool, stA, names, salt));
+    put(`site-b.${pool}.py`, readerDoc(pool, stB, names, salt));
     ids.forEach((id, i) => {
       const img = uuid(i % Math.max(1, counts.images), 1);
       if (pool === 'images')
@@ -127,6 +170,17 @@ export class SyntheticRunner implements CommandRunner {
     const site = hostId === 'mon-a' ? 'site-a' : 'site-b';
     const peer = site === 'site-a' ? 'site-b' : 'site-a';
     const a = argv.join(' ');
+    if (argv.includes('python3') && argv.includes(POOL_READER)) {
+      // SWITCHYARD_BENCH_NO_PY: a host without python3-rbd, so discovery falls back to the CLI calls.
+      if (process.env['SWITCHYARD_BENCH_NO_PY']) return res('', 1, "ModuleNotFoundError: No module named 'rados'");
+      const text = readFileSync(join(this.dir, `${site}.${argv.at(-2) ?? ''}.py`), 'utf8');
+      // Streamed like SSH delivers it (ssh2 hands out up to 32 KiB per data event), head kept as the pool would.
+      if (_options?.onStdout) {
+        for (let i = 0; i < text.length; i += 32 * 1024) _options.onStdout(text.slice(i, i + 32 * 1024));
+        return res(text.slice(0, _options.maxOutputBytes ?? text.length));
+      }
+      return res(text);
+    }
     if (a.includes(' status --format json')) return res(fx(`ceph-s-${site}.json`));
     if (a.includes('osd pool ls detail')) return res(fx(`osd-pool-ls-detail-${site}.json`));
     if (a.includes(' df ')) return res(fx(`ceph-df-${site}.json`));
@@ -140,7 +194,10 @@ export class SyntheticRunner implements CommandRunner {
           peers: [{ uuid: `peer-${pool}`, direction: 'rx-tx', site_name: peer, client_name: 'client.rbd-mirror-peer' }],
         }),
       );
-    if (a.includes('mirror pool status')) return res(readFileSync(join(this.dir, `${site}.${pool}.status`), 'utf8'));
+    if (a.includes('mirror pool status'))
+      return res(
+        readFileSync(join(this.dir, `${site}.${pool}.${argv.includes('--verbose') ? 'status' : 'summary'}`), 'utf8'),
+      );
     if (a.includes(' ls -l ')) return res(readFileSync(join(this.dir, `${site}.${pool}.ls`), 'utf8'));
     return res('', 1, `unexpected ${a}`);
   }

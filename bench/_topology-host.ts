@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+if (process.env['SY_BENCH_RUNTIME_V8']) setFlagsFromString(process.env['SY_BENCH_RUNTIME_V8']);
 /**
  * Child process of `npm run bench:topology`: the real host (core services, dispatcher, TopologyService, local
  * host over WebSocket serving the built renderer) whose SSH runner is replaced by the synthetic deployment of

@@ -7,7 +7,7 @@
 import { chromium } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,7 @@ import { TWO_SITE_INVENTORY } from '../core/common/topology/fixtures.test-suppor
 import { controllerHost } from '../core/node/topology/discover-openstack';
 import { OpenstackTunnel } from '../core/node/topology/openstack-tunnel';
 import { discover } from '../core/node/topology/discover';
+import type { CephMethod } from '../core/node/topology/discover-cluster';
 import { labDir, openTopologyLab } from '../test/integration/support/topology-lab';
 import { uuid as synUuid, writeSyntheticLab } from './_synthetic-lab';
 
@@ -236,8 +237,17 @@ async function labBench(dir: string): Promise<void> {
   try {
     // Warm the SSH connections so each measurement is about the commands.
     await Promise.all(lab.inventory.hosts.map((h) => lab.pool.run(h.id, ['true']).catch(() => null)));
+    // SWITCHYARD_BENCH_CEPH_METHOD=cli measures the rbd CLI bulk calls (what discovery did before the pool reader).
+    const cephMethod = (process.env['SWITCHYARD_BENCH_CEPH_METHOD'] ?? 'auto') as CephMethod;
+    const load0 = loadavg()[0] ?? NaN;
     const t0 = performance.now();
-    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
+    const m = await discover({
+      runner: lab.pool,
+      inventory: lab.inventory,
+      openstack: 'off',
+      execTimeoutMs: 600_000,
+      cephMethod,
+    });
     const tDiscover = performance.now() - t0;
     const nImages = m.images.length;
     // Floor: the very same bulk argv lists, run raw through the same pool in parallel, nothing parsed.
@@ -248,7 +258,7 @@ async function labBench(dir: string): Promise<void> {
         return lab.pool.run(host, argv);
       },
     };
-    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000 });
+    await discover({ runner: rec2, inventory: lab.inventory, openstack: 'off', execTimeoutMs: 600_000, cephMethod });
     const t1 = performance.now();
     const each = await Promise.all(
       calls.map(async (c) => {
@@ -289,6 +299,11 @@ async function labBench(dir: string): Promise<void> {
     console.log(
       `lab ${dir}: ${nImages} images (${all.length} image sides, ${mirroredSides} mirrored → ${sides.length} per-image calls) in ${m.pools.length} pools on ${m.clusters.length} clusters; ${calls.length} bulk calls`,
     );
+    const methods = new Map<string, number>();
+    for (const p of m.pools) methods.set(p.method ?? '?', (methods.get(p.method ?? '?') ?? 0) + 1);
+    console.log(
+      `  --ceph-method ${cephMethod}: pools read by ${[...methods].map(([k, v]) => `${k}×${String(v)}`).join(', ')}; load average ${load0.toFixed(1)} before discovery, ${(loadavg()[0] ?? NaN).toFixed(1)} after the loop`,
+    );
     console.log(
       `  discovery ${ms(tDiscover)} | raw CLI floor ${ms(tFloor)} (ratio ${(tDiscover / tFloor).toFixed(2)}×, target ≤ 2×) | per-image loop ${ms(perImage)}/call → ${ms(loop)} for all (${(loop / tDiscover).toFixed(1)}× slower than discovery, target ≥ 50×)`,
     );
@@ -296,7 +311,9 @@ async function labBench(dir: string): Promise<void> {
     const perPool = new Map(m.pools.map((p) => [`${p.cluster}/${p.name}`, p.imageCount ?? 0]));
     for (const { c, ms: t } of each.sort((a, b) => b.ms - a.ms).slice(0, 6)) {
       const i = c.argv.indexOf('rbd');
-      const words = c.argv.slice(i + 1).filter((w, k, all) => !w.startsWith('--') && !all[k - 1]?.startsWith('--'));
+      const words = c.argv.includes('python3')
+        ? ['pool-reader', c.argv.at(-2) ?? '']
+        : c.argv.slice(i + 1).filter((w, k, all) => !w.startsWith('--') && !all[k - 1]?.startsWith('--'));
       const pool = words.find((w) => ['images', 'volumes', 'vms'].includes(w)) ?? '';
       const site = m.clusters.find((x) => x.hostId === c.host)?.name ?? c.host;
       const n = perPool.get(`${site}/${pool}`) ?? 0;
@@ -390,7 +407,8 @@ declare global {
  */
 type HostForm = 'tsx' | 'bundle';
 function hostArgs(form: HostForm): string[] {
-  if (form === 'tsx') return ['--expose-gc', '--import', 'tsx', 'bench/_topology-host.ts'];
+  const v8 = (process.env['SWITCHYARD_BENCH_V8_FLAGS'] ?? '').split(' ').filter(Boolean);
+  if (form === 'tsx') return ['--expose-gc', ...v8, '--import', 'tsx', 'bench/_topology-host.ts'];
   // Inside the repo so that the bundle resolves node_modules (packages stay external, loaded as usual).
   const out = join(process.cwd(), 'out', `bench-topology-host-${String(process.pid)}.mjs`);
   // esbuild comes with tsx; its package ships the native binary under bin/.
@@ -409,7 +427,8 @@ function hostArgs(form: HostForm): string[] {
     { stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error('esbuild of the bench host failed');
-  return ['--expose-gc', out];
+  // SWITCHYARD_BENCH_V8_FLAGS (e.g. --optimize-for-size): what a V8 flag on the host would change, measured.
+  return ['--expose-gc', ...v8, out];
 }
 
 async function browserBench(n: number, form: HostForm): Promise<void> {

@@ -15,11 +15,14 @@ import type { CommandRunner, ExecOptions, ExecResult } from '../../core/common/p
 import { evaluateHealth, type Finding } from '../../core/common/topology/health/index';
 import type { TopologyModel } from '../../core/common/topology/model';
 import { discover } from '../../core/node/topology/discover';
+import type { CephMethod } from '../../core/node/topology/discover-cluster';
 import { TopologyService } from '../../core/node/topology/service';
 import { Vault } from '../../core/node/vault/vault';
 import { labDir, openTopologyLab, type TopologyLab } from './support/topology-lab';
 
 const dir = labDir();
+/** SWITCHYARD_TEST_CEPH_METHOD=cli runs the suite on the rbd CLI bulk calls (default: auto, the pool reader). */
+const cephMethod = (process.env['SWITCHYARD_TEST_CEPH_METHOD'] ?? 'auto') as CephMethod;
 const run = promisify(execFile);
 const tag = `swy-h5-${Date.now().toString(36)}`;
 
@@ -50,7 +53,13 @@ async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | un
 describe.skipIf(!dir)('topology on the real lab', () => {
   let lab: TopologyLab;
   const scan = async (): Promise<{ m: TopologyModel; fs: Finding[] }> => {
-    const m = await discover({ runner: lab.pool, inventory: lab.inventory, openstack: 'off', cephTimeoutSec: 5 });
+    const m = await discover({
+      runner: lab.pool,
+      inventory: lab.inventory,
+      openstack: 'off',
+      cephTimeoutSec: 5,
+      cephMethod,
+    });
     return { m, fs: evaluateHealth(m, { now: Date.now() }) };
   };
   const rbd = async (site: string, ...args: string[]): Promise<string> => {
@@ -84,14 +93,18 @@ describe.skipIf(!dir)('topology on the real lab', () => {
 
   it('discovers both sites with bulk calls only', async () => {
     const counting = new CountingRunner(lab.pool);
-    const m = await discover({ runner: counting, inventory: lab.inventory, openstack: 'off' });
+    const m = await discover({ runner: counting, inventory: lab.inventory, openstack: 'off', cephMethod });
     expect(m.sites.map((s) => [s.name, s.reachable])).toEqual([
       ['site-a', true],
       ['site-b', true],
     ]);
     for (const c of m.clusters) expect(c.fsid).toBe(lab.lab.clusters.find((x) => x.name === c.name)?.fsid);
     const pools = m.pools.length;
-    expect(counting.calls.length).toBe(3 * m.clusters.length + 3 * pools);
+    // Per pool: mirror pool info + the pool reader (python3-rbd), or + the two CLI bulk calls.
+    const perPool = cephMethod === 'cli' ? 3 : 2;
+    expect(counting.calls.length).toBe(3 * m.clusters.length + perPool * pools);
+    expect(m.pools.map((p) => p.method)).toEqual(m.pools.map(() => (cephMethod === 'cli' ? 'cli' : 'py')));
+    expect(m.pools.every((p) => p.fallback === null)).toBe(true);
     expect(counting.calls.every((a) => !a.includes('info') || a.includes('pool'))).toBe(true);
     for (const p of m.pools) {
       expect(p.peers.some((x) => x.direction === 'rx-tx')).toBe(true);
@@ -170,7 +183,7 @@ describe.skipIf(!dir)('topology on the real lab', () => {
     const svc = new TopologyService({
       runner: lab.pool,
       inventory: async () => lab.inventory,
-      discover: { openstack: 'off' },
+      discover: { openstack: 'off', cephMethod },
     });
     await svc.discover();
     const daemonFindings = async (): Promise<Finding[]> =>
@@ -251,6 +264,8 @@ describe.skipIf(!dir)('topology on the real lab', () => {
         lab.lab.knownHostsPath,
         '--openstack',
         'off',
+        '--ceph-method',
+        cephMethod,
         '--json',
       ],
       {

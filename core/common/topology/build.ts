@@ -152,6 +152,8 @@ function poolNode(
       ? { health: st.health, daemonHealth: st.daemonHealth, imageHealth: st.imageHealth, states: st.states }
       : null,
     verbose: p.verbose,
+    method: p.method ?? null,
+    fallback: p.fallback ?? null,
     imageCount: p.listing ? p.listing.length : null,
     mirroredImageCount: st && p.verbose ? st.images.length : null,
     stored: c.df?.pools.find((x) => x.name === p.pool)?.stored ?? null,

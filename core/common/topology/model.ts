@@ -32,7 +32,15 @@ export interface PoolObservation {
   /** false when only the summary was fetched (refresh mode): images[] then is empty by construction. */
   verbose: boolean;
   listing: RbdListedImage[] | null;
+  /**
+   * What served the per-image data: `py` the pool reader (list calls + headers, no image opened), `cli` the
+   * `rbd mirror pool status --verbose` + `rbd ls -l` calls (also the summary pass). Absent in older captures.
+   */
+  method?: CephMethodUsed;
+  /** Why the pool reader was not used (python3-rbd missing, an error, unknown output) when `auto` fell back. */
+  fallback?: string;
 }
+export type CephMethodUsed = 'py' | 'cli';
 export interface ClusterObservation {
   cluster: string;
   site: string;
@@ -122,6 +130,10 @@ export interface PoolNode {
   daemonsAsOf?: number;
   summary: Pick<MirrorPoolStatus, 'health' | 'daemonHealth' | 'imageHealth' | 'states'> | null;
   verbose: boolean;
+  /** Which path read the pool (see PoolObservation.method); null when unknown. */
+  method: CephMethodUsed | null;
+  /** Set when the pool reader failed and the CLI calls served the pool instead. */
+  fallback: string | null;
   imageCount: number | null;
   mirroredImageCount: number | null;
   stored: number | null;

@@ -8,6 +8,7 @@ import type { HostKeyQuestion } from '../../common/ports';
 import { createCoreServices } from '../services';
 import { countBySeverity, evaluateHealth } from '../../common/topology/health/index';
 import { discover } from './discover';
+import type { CephMethod } from './discover-cluster';
 import { TopologyService } from './service';
 
 export const COMMON_HELP = `options:
@@ -18,6 +19,8 @@ export const COMMON_HELP = `options:
   --sites a,b               only these sites
   --openstack MODE          auto (REST over a forwarded SSH channel, then REST in one exec, then the CLI) |
                             tunnel | rest | cli | off   (default auto)
+  --ceph-method MODE        auto (the python3-rbd pool reader, then the rbd CLI bulk calls) | py | cli
+                            (default auto)
   --summary                 summary-only pass (fast polling view: no per-image data)
   --json                    machine-readable output
 The vault passphrase (for SSH keys referenced by keyRef) is read from SWITCHYARD_VAULT_PASSPHRASE.`;
@@ -29,6 +32,7 @@ export interface TopologyCliOptions {
   acceptNew: boolean;
   sites?: string[];
   openstack: 'auto' | 'tunnel' | 'rest' | 'cli' | 'off';
+  cephMethod: CephMethod;
   summary: boolean;
   json: boolean;
   help: boolean;
@@ -48,6 +52,7 @@ export function parseTopologyArgs(
       'accept-new-host-keys': { type: 'boolean' },
       sites: { type: 'string' },
       openstack: { type: 'string' },
+      'ceph-method': { type: 'string' },
       summary: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -59,9 +64,12 @@ export function parseTopologyArgs(
   const os = (v['openstack'] as string | undefined) ?? 'auto';
   if (!['auto', 'tunnel', 'rest', 'cli', 'off'].includes(os))
     throw new Error(`--openstack must be auto|tunnel|rest|cli|off, got ${os}`);
+  const cm = (v['ceph-method'] as string | undefined) ?? 'auto';
+  if (!['auto', 'py', 'cli'].includes(cm)) throw new Error(`--ceph-method must be auto|py|cli, got ${cm}`);
   const o: TopologyCliOptions = {
     acceptNew: v['accept-new-host-keys'] === true,
     openstack: os as TopologyCliOptions['openstack'],
+    cephMethod: cm as CephMethod,
     summary: v['summary'] === true,
     json: v['json'] === true,
     help: v['help'] === true,
@@ -119,7 +127,11 @@ export async function runTopologyCli(o: TopologyCliOptions): Promise<TopologySna
       const findings = evaluateHealth(model, { now: model.generatedAt });
       snap = { model, findings, counts: countBySeverity(findings) };
     } else {
-      snap = await svc.discover({ ...(o.sites ? { sites: o.sites } : {}), openstack: o.openstack });
+      snap = await svc.discover({
+        ...(o.sites ? { sites: o.sites } : {}),
+        openstack: o.openstack,
+        cephMethod: o.cephMethod,
+      });
     }
     if (refused.length > 0 && !o.json) {
       for (const q of refused)

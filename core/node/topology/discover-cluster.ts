@@ -13,13 +13,22 @@ import {
   rbdMirrorPoolStatusSummary,
   rbdMirrorPoolStatusVerbose,
 } from '../../common/commands/rbd';
+import { rbdPoolReader } from '../../common/commands/rbd-pool-reader';
 import type { Host, Inventory } from '../../common/inventory/schema';
 import type { CommandRunner, ExecOptions } from '../../common/ports';
 import { parseCephDf, parseCephStatus, parseOsdPoolLsDetail } from '../../common/parsers/ceph';
-import { parseMirrorPoolStatus } from '../../common/parsers/mirror-pool-status';
-import { parseMirrorPoolInfo, parseRbdLsLong } from '../../common/parsers/rbd';
+import { parseMirrorPoolStatus, type MirrorPoolStatus } from '../../common/parsers/mirror-pool-status';
+import { parseMirrorPoolInfo, parseRbdLsLong, type RbdListedImage } from '../../common/parsers/rbd';
+import { PoolReaderParser } from '../../common/parsers/rbd-pool-reader';
 import type { ClusterObservation, DiscoveryProblem, PoolObservation } from '../../common/topology/model';
-import { pool, runParsed, type Call } from './run';
+import { pool, runParsed, runStreamed, type Call, type CallOutcome } from './run';
+
+/**
+ * How a full pass reads each pool's images: `py` the pool reader (python3-rbd: list calls and image headers, no
+ * image opened), `cli` the `rbd mirror pool status --verbose` + `rbd ls -l` calls (each opens every image),
+ * `auto` the reader first and the CLI calls when it fails (python3-rbd missing, an error, unknown output).
+ */
+export type CephMethod = 'auto' | 'py' | 'cli';
 
 export interface ClusterDiscoveryOptions {
   runner: CommandRunner;
@@ -31,6 +40,8 @@ export interface ClusterDiscoveryOptions {
   /** Wall clock per command. Verbose status of 20k images takes a while: keep this generous. */
   execTimeoutMs: number;
   concurrency: number;
+  /** Full passes only (the summary pass is one cheap CLI call per pool). Default auto. */
+  cephMethod?: CephMethod;
   pools?: string[];
   signal?: ExecOptions['signal'];
   now: () => number;
@@ -145,6 +156,36 @@ async function discoverPool(
   const subject = `${o.cluster}/${name}`;
   const c = call(subject, 'pool');
   const full = o.mode === 'full';
+  const method = o.cephMethod ?? 'auto';
+  const obs: PoolObservation = { pool: name, info: null, status: null, verbose: full, listing: null, method: 'cli' };
+  if (full && method !== 'cli') {
+    const [info, py] = await Promise.all([
+      runParsed(c, rbdMirrorPoolInfo(target, name), parseMirrorPoolInfo),
+      runStreamed(c, rbdPoolReader(target, name), new PoolReaderParser()),
+    ]);
+    if (info.ok) obs.info = info.value;
+    else problems.push(info.problem);
+    if (py.ok) {
+      obs.method = 'py';
+      obs.status = py.value.status;
+      obs.listing = py.value.listing;
+      return obs;
+    }
+    // A dead cluster or a lost connection fails the CLI calls the same way (after their own timeouts): do not
+    // pay them twice. Forced `py` reports the failure as it is.
+    if (method === 'py' || py.problem.code === 'unreachable' || py.problem.code === 'timeout') {
+      problems.push(py.problem);
+      obs.method = 'py';
+      return obs;
+    }
+    obs.fallback = py.problem.message;
+    const [status, ls] = await Promise.all([
+      runParsed(c, rbdMirrorPoolStatusVerbose(target, name), parseMirrorPoolStatus),
+      runParsed(c, rbdLsLong(target, name), parseRbdLsLong),
+    ]);
+    keepCli(obs, info.ok ? info.value.mode : null, status, ls, problems);
+    return obs;
+  }
   const [info, status, ls] = await Promise.all([
     runParsed(c, rbdMirrorPoolInfo(target, name), parseMirrorPoolInfo),
     runParsed(
@@ -154,13 +195,22 @@ async function discoverPool(
     ),
     full ? runParsed(c, rbdLsLong(target, name), parseRbdLsLong) : Promise.resolve(null),
   ]);
-  const obs: PoolObservation = { pool: name, info: null, status: null, verbose: full, listing: null };
   if (info.ok) obs.info = info.value;
   else problems.push(info.problem);
+  keepCli(obs, info.ok ? info.value.mode : null, status, ls, problems);
+  return obs;
+}
+
+function keepCli(
+  obs: PoolObservation,
+  mode: string | null,
+  status: CallOutcome<MirrorPoolStatus>,
+  ls: CallOutcome<{ images: RbdListedImage[] }> | null,
+  problems: DiscoveryProblem[],
+): void {
   if (status.ok) obs.status = status.value;
   // A pool whose mirroring is disabled answers `mirror pool status` with an error: that is not a problem.
-  else if (!(info.ok && info.value.mode === 'disabled')) problems.push(status.problem);
+  else if (mode !== 'disabled') problems.push(status.problem);
   if (ls?.ok) obs.listing = ls.value.images;
   else if (ls) problems.push(ls.problem);
-  return obs;
 }

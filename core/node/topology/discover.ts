@@ -8,7 +8,7 @@ import type { Inventory } from '../../common/inventory/schema';
 import type { CommandRunner, ExecOptions } from '../../common/ports';
 import { buildTopology } from '../../common/topology/build';
 import type { ClusterObservation, OpenstackObservation, TopologyModel } from '../../common/topology/model';
-import { discoverCluster } from './discover-cluster';
+import { discoverCluster, type CephMethod } from './discover-cluster';
 import { discoverOpenstack, type OpenstackMethod } from './discover-openstack';
 import type { OpenstackTunnel, TcpForwarder } from './openstack-tunnel';
 
@@ -21,6 +21,8 @@ export interface DiscoverOptions {
   sites?: string[];
   pools?: string[];
   openstack?: OpenstackMethod | 'off';
+  /** How full passes read the pools' images (pool reader, CLI, or the reader with the CLI as fallback). */
+  cephMethod?: CephMethod;
   cephTimeoutSec?: number;
   execTimeoutMs?: number;
   /** Commands in flight per cluster host (the SSH pool caps channels per connection at ~6). */
@@ -56,6 +58,7 @@ export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
           cephTimeoutSec: o.cephTimeoutSec ?? 10,
           execTimeoutMs: o.execTimeoutMs ?? 120_000,
           concurrency: o.concurrency ?? 6,
+          ...(o.cephMethod ? { cephMethod: o.cephMethod } : {}),
           ...(o.pools ? { pools: o.pools } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
           now,

@@ -32,7 +32,7 @@ export function renderTopology(s: TopologySnapshot): string {
               .join(' ')
           : '';
         lines.push(
-          `    pool ${p.name.padEnd(12)} mode ${p.mirrorMode.padEnd(8)} ${peers}; health ${p.summary?.health ?? '?'} daemons ${p.summary?.daemonHealth ?? '?'} images ${p.imageCount ?? '?'} mirrored ${p.mirroredImageCount ?? '?'} ${states}${p.problem ? ` PROBLEM: ${p.problem}` : ''}`,
+          `    pool ${p.name.padEnd(12)} mode ${p.mirrorMode.padEnd(8)} ${peers}; health ${p.summary?.health ?? '?'} daemons ${p.summary?.daemonHealth ?? '?'} images ${p.imageCount ?? '?'} mirrored ${p.mirroredImageCount ?? '?'} ${states}${p.verbose && p.method ? ` via ${p.method}` : ''}${p.fallback ? ` (pool reader failed: ${p.fallback})` : ''}${p.problem ? ` PROBLEM: ${p.problem}` : ''}`,
         );
         for (const d of p.daemons)
           lines.push(

@@ -14,6 +14,9 @@ export interface Call {
   timeoutMs: number;
   signal?: ExecOptions['signal'];
   stdin?: string;
+  /** Streamed output: every chunk as it arrives (the result's stdout then holds only the first keepBytes). */
+  onStdout?: (chunk: string) => void;
+  keepBytes?: number;
 }
 
 export type CallOutcome<T> =
@@ -61,10 +64,11 @@ export async function runParsed<T>(
 ): Promise<CallOutcome<T>> {
   const opts: ExecOptions & { origin: string } = {
     timeoutMs: c.timeoutMs,
-    maxOutputBytes: 512 * 1024 * 1024,
+    maxOutputBytes: c.keepBytes ?? 512 * 1024 * 1024,
     origin: 'topology',
   };
   if (c.signal) opts.signal = c.signal;
+  if (c.onStdout) opts.onStdout = c.onStdout;
   if (c.stdin !== undefined) opts.stdin = c.stdin;
   let r: ExecResult;
   try {
@@ -93,7 +97,8 @@ export async function runParsed<T>(
       problem: { scope: c.scope, subject: c.subject, hostId: c.hostId, ...k, argv, stderr: tail(r.stderr) },
     };
   }
-  if (r.truncated) {
+  // A streamed output is consumed by its parser (which knows when it is complete): the kept head is only for text.
+  if (r.truncated && !c.onStdout) {
     return {
       ok: false,
       result: r,
@@ -126,6 +131,29 @@ export async function runParsed<T>(
   // The parsed value is all discovery keeps: do not hold megabytes of stdout (20k images ≈ 10 MiB per pool)
   // until every other pool has answered.
   return { ok: true, value: p.value, result: { ...r, stdout: '' } };
+}
+
+/** A parser fed stdout as it arrives (onStdout), for outputs too big to hold twice (the pool reader's lines). */
+export interface StreamParser<T> {
+  push(chunk: string): void;
+  finish(): ParseResult<T>;
+}
+
+/**
+ * runParsed for a streamed output: the chunks go to the parser as they arrive and only the first 64 KiB are kept
+ * (for messages), so a 20k-image pool is never one big string plus one big JSON tree in the host's heap.
+ */
+export async function runStreamed<T>(c: Call, argv: string[], parser: StreamParser<T>): Promise<CallOutcome<T>> {
+  let streamed = false;
+  const onStdout = (s: string): void => {
+    streamed = true;
+    parser.push(s);
+  };
+  // A runner that does not stream (a test double, a wrapper) hands the whole text back instead: feed it then.
+  return runParsed({ ...c, onStdout, keepBytes: 64 * 1024 }, argv, (stdout) => {
+    if (!streamed) parser.push(stdout);
+    return parser.finish();
+  });
 }
 
 /** Runs tasks with at most `limit` in flight (the SSH pool caps channels per connection too). */

@@ -71,7 +71,13 @@ export class TopologyService {
   }
 
   /** Full discovery; concurrent callers share the one in flight. */
-  async discover(opts: { sites?: string[]; openstack?: DiscoverOptions['openstack'] } = {}): Promise<TopologySnapshot> {
+  async discover(
+    opts: {
+      sites?: string[];
+      openstack?: DiscoverOptions['openstack'];
+      cephMethod?: DiscoverOptions['cephMethod'];
+    } = {},
+  ): Promise<TopologySnapshot> {
     if (this.running) return this.running;
     this.running = this.doDiscover(opts).finally(() => {
       this.running = null;
@@ -82,6 +88,7 @@ export class TopologyService {
   private async doDiscover(opts: {
     sites?: string[];
     openstack?: DiscoverOptions['openstack'];
+    cephMethod?: DiscoverOptions['cephMethod'];
   }): Promise<TopologySnapshot> {
     const inventory = await this.inv();
     const m = await discover({
