@@ -186,6 +186,8 @@ test('migration wizard through the cloud: plan, confirmations, manual re-point i
   for (const s of sd.servers) await expect(view).toContainText(`server stop ${s.id}`);
   for (const v of sd.volumes) await expect(view).toContainText(v.id);
   await expect(view).toContainText('glance-api.conf');
+  // The Glance location rewrite, its exact SQL in the plan (on the controller, through the lab's mariadb).
+  await expect(view).toContainText('UPDATE image_locations SET value = REPLACE(value,');
   await expect(view).toContainText('type “site-a”');
   await page.screenshot({ path: join(shots, 'wizard-cloud-plan.png'), fullPage: true });
 
@@ -249,6 +251,7 @@ test('migration wizard through the cloud: plan, confirmations, manual re-point i
   await expect(report).toContainText('NOT the destination');
   await expect(report).toContainText('manual-done');
   await expect(report).toContainText('are the destination');
+  await expect(report).toContainText('Glance API: no image names the source fsid');
   await report.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, 'wizard-cloud-report.png'), fullPage: true });
 

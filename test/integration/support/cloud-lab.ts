@@ -70,6 +70,15 @@ export function undoCloudMigration(lab: LabJson): void {
   const have = ceph(lab, 'site-b', ['osd', 'pool', 'ls']).split('\n');
   for (const p of CLOUD_POOLS)
     if (have.includes(p)) ceph(lab, 'site-b', ['osd', 'pool', 'rm', p, p, '--yes-i-really-really-mean-it']);
+  // The wizard moved Glance's locations to site-b's fsid: back to site-a's (a no-op for a migration without it).
+  const a = lab.clusters.find((c) => c.name === 'site-a')?.fsid ?? '';
+  const b = lab.clusters.find((c) => c.name === 'site-b')?.fsid ?? '';
+  if (!/^[0-9a-f-]{36}$/.test(a) || !/^[0-9a-f-]{36}$/.test(b)) throw new Error('lab.json fsids are not UUIDs');
+  labSql(
+    lab,
+    'glance',
+    `UPDATE image_locations SET value = REPLACE(value, 'rbd://${b}/', 'rbd://${a}/') WHERE deleted = 0 AND value LIKE 'rbd://${b}/%'`,
+  );
   openstackSh(lab, ['repoint', 'site-a']);
 }
 
@@ -133,6 +142,65 @@ export function repointArgv(lab: LabJson, site: 'site-a' | 'site-b'): string[] {
   ];
 }
 
+/** The lab's way to run SQL on Glance's DB on the controller (the wizard's `glanceLocations.sql`): root over the socket. */
+export function glanceSqlArgv(lab: LabJson): string[] {
+  return ['sudo', '-n', 'mariadb', `--defaults-file=${join(lab.labDir, 'openstack', 'mariadb', 'my.cnf')}`, 'glance'];
+}
+
+/** SQL on a database of the lab's MariaDB, locally as root (independent of the wizard): batch output, no header. */
+export function labSql(lab: LabJson, db: string, sql: string): string {
+  return execFileSync(
+    'mariadb',
+    [`--defaults-file=${join(lab.labDir, 'openstack', 'mariadb', 'my.cnf')}`, '-uroot', '-N', '-B', db, '-e', sql],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+}
+
+/** Glance's live location rows (image_id, value), read from its DB. */
+export function glanceLocationRows(lab: LabJson): { imageId: string; value: string }[] {
+  return labSql(lab, 'glance', 'SELECT image_id, value FROM image_locations WHERE deleted = 0 ORDER BY id')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => {
+      const [imageId = '', value = ''] = l.split('\t');
+      return { imageId, value };
+    });
+}
+
+/**
+ * Every problem with the seeded images' Glance locations after a migration to site-b, independently of the wizard:
+ * the DB rows and the API's direct_url (what Cinder reads) must name site-b's fsid, never site-a's.
+ */
+export async function glanceLocationProblems(
+  lab: LabJson,
+  seed: CloudSeed,
+  onController: OnController,
+): Promise<string[]> {
+  const bad: string[] = [];
+  const fsidOf = (site: string): string => lab.clusters.find((c) => c.name === site)?.fsid ?? '?';
+  const rows = glanceLocationRows(lab);
+  for (const i of seed.images) {
+    const mine = rows.filter((r) => r.imageId === i.id);
+    if (mine.length === 0) bad.push(`image ${i.name}: no location row in Glance's DB`);
+    for (const r of mine)
+      if (!r.value.startsWith(`rbd://${fsidOf('site-b')}/images/${i.id}/`))
+        bad.push(`image ${i.name}: Glance DB location ${r.value}, not on site-b`);
+    const x = await onController(['openstack', 'image', 'show', i.id, '-f', 'json']);
+    const du = x.exitCode === 0 ? directUrlOf(x.stdout) : undefined;
+    if (!du?.startsWith(`rbd://${fsidOf('site-b')}/`))
+      bad.push(`image ${i.name}: direct_url ${du ?? `(exit ${String(x.exitCode)})`}, not on site-b`);
+  }
+  if (rows.some((r) => r.value.startsWith(`rbd://${fsidOf('site-a')}/`)))
+    bad.push("Glance's DB still has location rows on site-a's fsid");
+  return bad;
+}
+
+/** direct_url from `openstack image show -f json` (top level or under properties, by client version). */
+export function directUrlOf(stdout: string): string | undefined {
+  const j = JSON.parse(stdout) as { direct_url?: string; properties?: { direct_url?: string } };
+  return j.direct_url ?? j.properties?.direct_url;
+}
+
 /** Migration parameters for the seeded cloud: its three pools, the controller, the re-point checks and command. */
 export function cloudParamsOf(lab: LabJson, base: Record<string, unknown>): Record<string, unknown> {
   const argv = repointArgv(lab, 'site-b');
@@ -150,7 +218,46 @@ export function cloudParamsOf(lab: LabJson, base: Record<string, unknown>): Reco
         "In this lab: the lab's openstack.sh repoint site-b points the three services at site-b's ceph.conf and keyring and restarts them.",
       command: argv,
     },
+    glanceLocations: { sql: glanceSqlArgv(lab) },
   };
+}
+
+/**
+ * Cinder's own verdict on an image: a 1 GiB volume created from it (`openstack volume create --image`), then its RBD
+ * image on `site` read with the local rbd CLI. `parent` is `images/<id>@snap` when Cinder's RBD driver cloned it
+ * (its `_is_cloneable` compares the location's fsid with its cluster's), null for a full copy. The volume is deleted.
+ */
+export async function volumeFromImage(
+  lab: LabJson,
+  site: string,
+  onController: OnController,
+  imageId: string,
+  name: string,
+): Promise<{ parent: string | null; status: string; ms: number }> {
+  const t0 = Date.now();
+  const os = async (args: string[]): Promise<Record<string, unknown>> => {
+    const x = await onController(['openstack', ...args, '-f', 'json']);
+    if (x.exitCode !== 0)
+      throw new Error(`openstack ${args.join(' ')}: exit ${String(x.exitCode)} ${x.stderr.slice(-500)}`);
+    return JSON.parse(x.stdout) as Record<string, unknown>;
+  };
+  const v = await os(['volume', 'create', '--image', imageId, '--size', '1', name]);
+  const id = String(v['id']);
+  let status = String(v['status']);
+  try {
+    for (let i = 0; i < 200 && !['available', 'error'].includes(status); i++) {
+      await new Promise((r) => setTimeout(r, 3000));
+      status = String((await os(['volume', 'show', id]))['status']);
+    }
+    if (status !== 'available') return { parent: null, status, ms: Date.now() - t0 };
+    const info = JSON.parse(rbd(lab, site, ['info', `volumes/volume-${id}`, '--format', 'json'])) as {
+      parent?: { pool: string; image: string; snapshot: string };
+    };
+    const p = info.parent;
+    return { parent: p ? `${p.pool}/${p.image}@${p.snapshot}` : null, status, ms: Date.now() - t0 };
+  } finally {
+    await onController(['openstack', 'volume', 'delete', id]);
+  }
 }
 
 type OnController = (argv: string[]) => Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
@@ -234,5 +341,6 @@ export async function cloudMigratedProblems(
     }
   }
   if (existsSync(join(lab.labDir, 'run', 'site-b-rbd-mirror.pid'))) bad.push('site-b rbd-mirror still running');
+  bad.push(...(await glanceLocationProblems(lab, seed, onController)));
   return bad;
 }

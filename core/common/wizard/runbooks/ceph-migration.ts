@@ -9,6 +9,7 @@ import { migrationParamsSchema, type MigrationParams } from './ceph-migration/pa
 import { cutSteps } from './ceph-migration/steps-cut';
 import { mirrorSteps } from './ceph-migration/steps-mirror';
 import { preflightSteps } from './ceph-migration/steps-preflight';
+import { glanceLocationSteps } from './ceph-migration/steps-glance';
 import { finishSteps, repointSteps, restoreSteps } from './ceph-migration/steps-restore';
 import { switchSteps } from './ceph-migration/steps-switch';
 
@@ -28,6 +29,7 @@ export const cephMigrationWizard = defineWizard<MigrationParams>({
     ...switchSteps,
     ...cutSteps,
     ...repointSteps,
+    ...glanceLocationSteps,
     ...restoreSteps,
     ...finishSteps,
   ],

@@ -207,3 +207,61 @@ export function grepKey(file: string, keys: string[], sudo: boolean): string[] {
   const alt = keys.map((k) => k.replaceAll(' ', '[ _]')).join('|');
   return [...(sudo ? ['sudo', '-n'] : []), 'grep', '-E', `^[[:space:]]*(${alt})[[:space:]]*=`, '--', file];
 }
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Only a UUID (a Ceph fsid, a Glance image id) goes into the SQL text; anything else is refused. */
+function sqlUuid(what: string, v: string): string {
+  if (!UUID_RE.test(v)) throw new Error(`${what} is not a UUID: ${JSON.stringify(v.slice(0, 60))}`);
+  return v;
+}
+/** `rbd://FSID/POOL/`: pool names pass the Ceph validator and hold no quote, backslash or LIKE wildcard here. */
+function locationPrefix(fsid: string, pool: string): string {
+  const p = validatePoolName(pool);
+  if (!/^[A-Za-z0-9._-]+$/.test(p)) throw new Error(`pool name not usable in SQL: ${JSON.stringify(p)}`);
+  return `rbd://${sqlUuid('fsid', fsid)}/${p}/`;
+}
+/**
+ * Live location rows of the moved pools on the cluster `fsid`. A prefix comparison (LEFT), not LIKE: `_` in a pool
+ * name would be a wildcard. Rows of any other store (another cluster's fsid, another pool, a file store) never match.
+ */
+function locationRows(fsid: string, pools: string[]): string {
+  if (pools.length === 0) throw new Error('no pools');
+  const alt = pools.map((x) => {
+    const pre = locationPrefix(fsid, x);
+    return `LEFT(value, ${pre.length}) = '${pre}'`;
+  });
+  return `deleted = FALSE AND (${alt.join(' OR ')})`;
+}
+
+/**
+ * SQL on Glance's database (table `image_locations`, Zed schema: id, image_id, value, meta_data, status, deleted…)
+ * that moves the locations of the migrated pools from the source fsid to the destination's. Glance's own API cannot
+ * do it: removing a location deletes the data behind it (StoreLocations.pop → delete_from_backend; the rbd driver
+ * ignores the fsid and would delete the destination's image), and replacing a non-empty list with a different one
+ * is refused. Standard SQL (LEFT, REPLACE, START TRANSACTION) that MySQL/MariaDB and PostgreSQL both run.
+ */
+export const glanceSql = {
+  /** One `image_id` per row still naming the source: the rows the rewrite changes (0 once it ran). */
+  select: (srcFsid: string, pools: string[]): string =>
+    `SELECT image_id FROM image_locations WHERE ${locationRows(srcFsid, pools)} ORDER BY image_id;`,
+  rewrite: (srcFsid: string, dstFsid: string, pools: string[]): string => {
+    if (srcFsid.toLowerCase() === dstFsid.toLowerCase()) throw new Error('source and destination fsid are the same');
+    return `START TRANSACTION; UPDATE image_locations SET value = REPLACE(value, 'rbd://${sqlUuid('fsid', srcFsid)}/', 'rbd://${sqlUuid('fsid', dstFsid)}/') WHERE ${locationRows(srcFsid, pools)}; COMMIT;`;
+  },
+  /** The rollback: the same rows back to the source fsid, limited to the images the rewrite changed. */
+  reverse: (srcFsid: string, dstFsid: string, pools: string[], imageIds: string[]): string | undefined => {
+    if (imageIds.length === 0) return undefined;
+    const ids = imageIds.map((i) => `'${sqlUuid('image id', i)}'`).join(', ');
+    return `START TRANSACTION; UPDATE image_locations SET value = REPLACE(value, 'rbd://${sqlUuid('fsid', dstFsid)}/', 'rbd://${sqlUuid('fsid', srcFsid)}/') WHERE ${locationRows(dstFsid, pools)} AND image_id IN (${ids}); COMMIT;`;
+  },
+  /** The deployment's SQL prefix + its statement flag + the text: one argv element, quoted like every other. */
+  argv: (prefix: string[], flag: string, sql: string): string[] => [...prefix, flag, sql],
+};
+
+/** image_id per row from a `glanceSql.select` answer (mysql batch: a header line, then one id per line; psql too). */
+export function parseLocationRows(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => UUID_RE.test(l));
+}

@@ -44,6 +44,21 @@ export const migrationParamsSchema = z.object({
       command: argv.optional(),
     })
     .default({ checks: [] }),
+  /**
+   * Glance's image locations after the re-point (rbd://<source fsid>/POOL/ID/snap → the destination fsid), rewritten
+   * in Glance's database: `sql` is the argv prefix that runs one SQL text on the controller, the text appended after
+   * `statementFlag` (lab: `sudo -n mariadb --defaults-file=… glance` + `-e`; kolla: `docker exec mariadb mysql -u… glance`).
+   * Without `sql` the step is manual (the SQL shown, a terminal on the controller), verified the same way.
+   */
+  glanceLocations: z
+    .object({
+      sql: argv.optional(),
+      statementFlag: z
+        .string()
+        .regex(/^-[A-Za-z-]+$/)
+        .default('-e'),
+    })
+    .default({ statementFlag: '-e' }),
   /** Fence the source images after the link is cut (they become plain writable images): rename to NAME.migrated. */
   fence: z.enum(['rename', 'none']).default('rename'),
   checksums: z.boolean().default(true),
@@ -115,6 +130,8 @@ export interface MigrationFacts {
   servers?: { id: string; name: string | null; status: string | null }[];
   attachments?: Attachment[];
   glanceImages?: { id: string; name: string | null; status: string | null }[];
+  /** Glance images whose location rows the rewrite changed (scope of its rollback), gathered before it runs. */
+  glanceLocationImages?: string[];
   srcChecksums?: Record<string, string>;
   dstChecksums?: Record<string, string>;
 }

@@ -64,7 +64,7 @@ function repointInstructions(c: Ctx): string {
     files || '- (no files given in the parameters)',
     '- replace the ceph.conf those keys name (fsid + mon_host of the destination) and the client keyrings; keep rbd_secret_uuid unless the libvirt secret changes',
     '- restart glance-api, cinder-volume, nova-compute',
-    `- Glance keeps each image's location as rbd://<source fsid>/POOL/ID/snap (seen in the lab after the re-point: Glance still serves the data through its new ceph.conf, but Nova and Cinder compare that fsid with their cluster's and make full copies instead of copy-on-write clones). This wizard does not change them: update them to the destination fsid ${f.dstFsid ?? '?'} (Glance's locations API with show_multiple_locations = True: add the new location, then remove the old one; or the image_locations table).`,
+    "- Glance's image locations (rbd://<source fsid>/…) are the next step's work, not this one's",
     c.params.repoint.instructions ?? '',
     c.params.repoint.command
       ? `"Open a terminal" types this deployment's re-point command on ${c.params.openstack?.controller ?? 'the controller'}, ready to run: ${displayArgv(c.params.repoint.command)}`
