@@ -9,13 +9,10 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { confirmTyped } from './confirm';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { startConsoleHost } from './console-host';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
-import { Vault } from '../../core/node/vault/vault';
 import { reconstruct } from '../../core/common/wizard/journal';
 import { loadRun } from '../../core/node/wizard/journal-store';
 import {
@@ -86,33 +83,19 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   if (!lab) return;
   resetAndSeed(lab);
-  home = mkdtempSync(join(tmpdir(), 'swy-h6-e2e-'));
-  const vault = new Vault({ path: join(home, 'vault.json') });
-  await vault.init({ passphrase: PASS });
-  await vault.add({
-    kind: 'ssh-key',
-    label: 'lab-key',
-    value: readFileSync(lab.hosts[0]?.privateKeyPath ?? '', 'utf8'),
+  const ch = await startConsoleHost({
+    prefix: 'swy-h6-e2e-',
+    passphrase: PASS,
+    privateKeyPath: lab.hosts[0]?.privateKeyPath ?? '',
+    inventoryYaml: inventoryYaml(inventoryOf(lab)),
+    knownHostsPath: lab.knownHostsPath,
+    hosts: lab.hosts,
+    shots,
+    startTimeoutMs: 90_000,
   });
-  await vault.lock();
-  writeFileSync(join(home, 'inventory.yaml'), inventoryYaml(inventoryOf(lab)));
-  const kh = new KnownHostsStore(join(home, 'known_hosts.json'), {
-    candidates: () => Promise.resolve(lab.hosts.map((h) => ({ host: h.address, port: h.port }))),
-  });
-  await kh.importKnownHosts(lab.knownHostsPath);
-  mkdirSync(shots, { recursive: true });
-  host = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
-    env: { ...process.env, SWITCHYARD_HOME: home },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start within 90 s')), 90_000);
-    createInterface({ input: host?.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
-    });
-  });
+  host = ch.process;
+  url = ch.url;
+  home = ch.home;
 });
 
 test.afterAll(() => {
