@@ -8,8 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
 import { KnownHostsStore } from '../../core/node/ssh/known-hosts';
 import { Vault } from '../../core/node/vault/vault';
+import type { TopologyLab } from '../integration/support/topology-lab';
 
 export interface ConsoleHostOptions {
   /** Prefix of the temporary home directory. */
@@ -67,4 +69,18 @@ export async function startConsoleHost(o: ConsoleHostOptions): Promise<ConsoleHo
     });
   });
   return { home, url, process: child, stop: () => child.kill('SIGTERM') };
+}
+
+/** The console host for a lab opened with openTopologyLab (topology, images and DR journeys). */
+export function startLabConsoleHost(
+  lab: TopologyLab,
+  o: { prefix: string; passphrase: string; shots?: string },
+): Promise<ConsoleHost> {
+  return startConsoleHost({
+    ...o,
+    privateKeyPath: lab.lab.hosts[0]?.privateKeyPath ?? '',
+    inventoryYaml: stringify(lab.inventory),
+    knownHostsPath: lab.lab.knownHostsPath,
+    hosts: lab.lab.hosts,
+  });
 }

@@ -9,10 +9,9 @@ import { expect, test } from '@playwright/test';
 import { confirmTyped } from './confirm';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { labMirrorDaemon } from '../integration/support/migration-lab';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
-import { startConsoleHost } from './console-host';
+import { startLabConsoleHost } from './console-host';
 
 const dir = labDir();
 const PASS = 'dr e2e passphrase';
@@ -76,15 +75,7 @@ test.beforeAll(async () => {
     if (Date.now() > end) throw new Error(`${IMG}: no complete mirror snapshot at site-b`);
     await new Promise((r) => setTimeout(r, 3000));
   }
-  const ch = await startConsoleHost({
-    prefix: 'swy-dr-e2e-',
-    passphrase: PASS,
-    privateKeyPath: lab.lab.hosts[0]?.privateKeyPath ?? '',
-    inventoryYaml: stringify(lab.inventory),
-    knownHostsPath: lab.lab.knownHostsPath,
-    hosts: lab.lab.hosts,
-    shots,
-  });
+  const ch = await startLabConsoleHost(lab, { prefix: 'swy-dr-e2e-', passphrase: PASS, shots });
   host = ch.process;
   url = ch.url;
 });

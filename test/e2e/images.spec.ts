@@ -8,10 +8,9 @@
 import { expect, test } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { ImagesService } from '../../core/node/images/service';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
-import { startConsoleHost } from './console-host';
+import { startLabConsoleHost } from './console-host';
 
 const dir = labDir();
 const PASS = 'images e2e passphrase';
@@ -61,15 +60,7 @@ test.beforeAll(async () => {
     await new Promise((res) => setTimeout(res, 2000));
   }
 
-  const ch = await startConsoleHost({
-    prefix: 'swy-h8-e2e-',
-    passphrase: PASS,
-    privateKeyPath: l.lab.hosts[0]?.privateKeyPath ?? '',
-    inventoryYaml: stringify(l.inventory),
-    knownHostsPath: l.lab.knownHostsPath,
-    hosts: l.lab.hosts,
-    shots,
-  });
+  const ch = await startLabConsoleHost(l, { prefix: 'swy-h8-e2e-', passphrase: PASS, shots });
   host = ch.process;
   url = ch.url;
 });

@@ -8,9 +8,8 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
 import { labDir, openTopologyLab, type TopologyLab } from '../integration/support/topology-lab';
-import { startConsoleHost } from './console-host';
+import { startLabConsoleHost } from './console-host';
 
 const dir = labDir();
 const PASS = 'topology e2e passphrase';
@@ -96,15 +95,7 @@ test.beforeAll(async () => {
     /split-brain/.test((await state('site-a')).description ?? ''),
   );
 
-  const ch = await startConsoleHost({
-    prefix: 'swy-h5-e2e-',
-    passphrase: PASS,
-    privateKeyPath: lab.lab.hosts[0]?.privateKeyPath ?? '',
-    inventoryYaml: stringify(lab.inventory),
-    knownHostsPath: lab.lab.knownHostsPath,
-    hosts: lab.lab.hosts,
-    shots,
-  });
+  const ch = await startLabConsoleHost(lab, { prefix: 'swy-h5-e2e-', passphrase: PASS, shots });
   host = ch.process;
   url = ch.url;
 });

@@ -55,7 +55,8 @@ export interface MirrorPoolStatus {
   images: MirrorImageStatus[];
 }
 
-const health = z
+/** Shared with the pool reader's parser (rbd-pool-reader.ts): the same shapes from the same daemons. */
+export const health = z
   .unknown()
   .optional()
   .transform((v): Health => (v === 'OK' || v === 'WARNING' || v === 'ERROR' ? v : 'UNKNOWN'));
@@ -68,7 +69,7 @@ export function parseMirrorState(raw: string | null): MirrorState | null {
   return { raw, up: upPart === 'up' ? true : upPart === 'down' ? false : null, status: raw.slice(plus + 1) };
 }
 
-const daemonSchema = z.object({
+export const daemonSchema = z.object({
   service_id: optStr,
   instance_id: optStr,
   client_id: optStr,

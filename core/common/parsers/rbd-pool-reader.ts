@@ -11,8 +11,14 @@
  */
 import { z } from 'zod';
 import { parseDescription } from './description';
-import { countMap, looseStr, optBool, optStr, strList } from './loose';
-import { parseMirrorState, type Health, type MirrorImageStatus, type MirrorPoolStatus } from './mirror-pool-status';
+import { countMap, looseStr, optStr } from './loose';
+import {
+  daemonSchema,
+  health,
+  parseMirrorState,
+  type MirrorImageStatus,
+  type MirrorPoolStatus,
+} from './mirror-pool-status';
 import type { PoolMirrorMode, RbdListedImage } from './rbd';
 import { snippetOf, type ParseError, type ParseResult } from './result';
 
@@ -27,20 +33,6 @@ export interface PoolReaderResult {
   skippedRows: number;
 }
 
-const health = z
-  .unknown()
-  .optional()
-  .transform((v): Health => (v === 'OK' || v === 'WARNING' || v === 'ERROR' ? v : 'UNKNOWN'));
-const daemonSchema = z.object({
-  service_id: optStr,
-  instance_id: optStr,
-  client_id: optStr,
-  hostname: optStr,
-  ceph_version: optStr,
-  leader: optBool,
-  health,
-  callouts: strList,
-});
 const headSchema = z.object({ v: z.literal(1), pool: optStr, mirror_mode: optStr });
 const endSchema = z.object({
   end: z.literal(1),

@@ -146,9 +146,13 @@ export const useTopologyStore = defineStore('topology', () => {
     () => requery(true),
   );
 
-  async function discover(): Promise<void> {
-    loading.value = 'discover';
-    error.value = null;
+  /** One full scan, manual (takes the buttons) or in the background (does not: the summary cadence goes on). */
+  async function fullScan(background: boolean): Promise<void> {
+    if (background) fullInFlight = true;
+    else {
+      loading.value = 'discover';
+      error.value = null;
+    }
     const t0 = Date.now();
     try {
       take(await call(api.topology.discover({})));
@@ -156,10 +160,14 @@ export const useTopologyStore = defineStore('topology', () => {
       await Promise.all([loadMatrix(), loadHistory()]);
     } catch (e) {
       error.value = errorMessage(e);
+      // A failed background scan waits its interval too, instead of retrying every 5 s.
+      if (background) lastFullAt.value = Date.now();
     } finally {
-      loading.value = null;
+      if (background) fullInFlight = false;
+      else loading.value = null;
     }
   }
+  const discover = (): Promise<void> => fullScan(false);
 
   async function refresh(): Promise<void> {
     if (loading.value) return;
@@ -211,27 +219,9 @@ export const useTopologyStore = defineStore('topology', () => {
         !loading.value &&
         Date.now() - lastFullAt.value >= fullEverySec.value * 1000
       )
-        void backgroundFull();
+        void fullScan(true);
       if (autoRefresh.value) void refresh();
     }, 5_000);
-  }
-  /**
-   * A full scan that does not take the buttons or the summary cadence: the summary keeps coming every 5 s while it
-   * runs (a site lost during a 20k-image scan still shows down within seconds).
-   */
-  async function backgroundFull(): Promise<void> {
-    fullInFlight = true;
-    const t0 = Date.now();
-    try {
-      take(await call(api.topology.discover({})));
-      noteFull(t0);
-      await Promise.all([loadMatrix(), loadHistory()]);
-    } catch (e) {
-      error.value = errorMessage(e);
-      lastFullAt.value = Date.now();
-    } finally {
-      fullInFlight = false;
-    }
   }
   function stopAuto(): void {
     if (timer) clearInterval(timer);
