@@ -80,6 +80,20 @@ export const daemonSchema = z.object({
   callouts: strList,
 });
 
+/** One daemon entry (CLI `daemons[]` or the pool reader's trailer) as the model's MirrorDaemon. */
+export function toMirrorDaemon(x: z.infer<typeof daemonSchema>): MirrorDaemon {
+  return {
+    serviceId: x.service_id ?? '',
+    instanceId: x.instance_id === '' ? null : x.instance_id,
+    clientId: x.client_id,
+    hostname: x.hostname,
+    cephVersion: x.ceph_version,
+    leader: x.leader === true,
+    health: x.health,
+    callouts: x.callouts,
+  };
+}
+
 const poolStatusSchema = z.object({
   summary: z
     .object({ health, daemon_health: health, image_health: health, states: countMap, image_states: countMap })
@@ -140,16 +154,7 @@ export function parseMirrorPoolStatus(stdout: string): ParseResult<MirrorPoolSta
       daemonHealth: s?.daemon_health ?? 'UNKNOWN',
       imageHealth: s?.image_health ?? 'UNKNOWN',
       states,
-      daemons: (d.daemons ?? []).map((x) => ({
-        serviceId: x.service_id ?? '',
-        instanceId: x.instance_id === '' ? null : x.instance_id,
-        clientId: x.client_id,
-        hostname: x.hostname,
-        cephVersion: x.ceph_version,
-        leader: x.leader === true,
-        health: x.health,
-        callouts: x.callouts,
-      })),
+      daemons: (d.daemons ?? []).map(toMirrorDaemon),
       images: readImages(d.images),
     },
   };

@@ -16,6 +16,7 @@ import {
   daemonSchema,
   health,
   parseMirrorState,
+  toMirrorDaemon,
   type MirrorImageStatus,
   type MirrorPoolStatus,
 } from './mirror-pool-status';
@@ -222,16 +223,7 @@ export class PoolReaderParser {
         daemonHealth: d.summary.daemon_health,
         imageHealth: d.summary.image_health,
         states: d.summary.states,
-        daemons: (d.daemons ?? []).map((x) => ({
-          serviceId: x.service_id ?? '',
-          instanceId: x.instance_id === '' ? null : x.instance_id,
-          clientId: x.client_id,
-          hostname: x.hostname,
-          cephVersion: x.ceph_version,
-          leader: x.leader === true,
-          health: x.health,
-          callouts: x.callouts,
-        })),
+        daemons: (d.daemons ?? []).map(toMirrorDaemon),
         images: this.images,
       };
     }
