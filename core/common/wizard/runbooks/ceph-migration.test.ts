@@ -5,39 +5,13 @@ import { cephMigrationWizard, migrationParamsSchema } from './ceph-migration';
 import { caughtUp } from './ceph-migration/steps-mirror';
 import { parseMirrorPoolStatus } from '../../parsers';
 import { readFileSync } from 'node:fs';
+import { migrationInventory } from './ceph-migration/fixtures.test-support';
 
-const inventory: Inventory = {
-  version: 1,
-  sites: [],
-  clusters: [],
-  glance: { stores: [] },
-  hosts: [
-    {
-      id: 'a-mon',
-      address: '10.0.0.1',
-      port: 22,
-      user: 'op',
-      auth: { method: 'agent' },
-      roles: [{ kind: 'ceph-mon', cluster: 'ceph-a', conf: '/etc/ceph/a.conf', sudo: true }],
-    },
-    {
-      id: 'b-mon',
-      address: '10.0.0.2',
-      port: 22,
-      user: 'op',
-      auth: { method: 'agent' },
-      roles: [{ kind: 'ceph-mon', cluster: 'ceph-b', sudo: false }],
-    },
-    {
-      id: 'ctl',
-      address: '10.0.0.3',
-      port: 22,
-      user: 'op',
-      auth: { method: 'agent' },
-      roles: [{ kind: 'openstack-controller', cloud: 'prod' }],
-    },
-  ],
-};
+const inventory: Inventory = migrationInventory({
+  a: { conf: '/etc/ceph/a.conf', sudo: true },
+  b: { sudo: false },
+  cloud: 'prod',
+});
 const params = migrationParamsSchema.parse({
   source: { cluster: 'ceph-a' },
   destination: { cluster: 'ceph-b' },

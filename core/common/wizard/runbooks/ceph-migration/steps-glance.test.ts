@@ -7,6 +7,7 @@ import type { StepContext } from '../../types';
 import { cephMigrationWizard, migrationParamsSchema, type MigrationParams } from '../ceph-migration';
 import { glanceSql, parseLocationRows } from './commands';
 import { glanceLocationSteps, locationsEvidence } from './steps-glance';
+import { migrationInventory } from './fixtures.test-support';
 
 const SRC = '6c2a2bd4-7b1e-4c1f-9a36-0c3f3c1b9e11';
 const DST = 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b';
@@ -14,38 +15,7 @@ const IMG1 = 'be65f4c7-588d-4b5f-8867-31a651b28dab';
 const IMG2 = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const IMG_DCN = '11112222-3333-4444-8555-666677778888';
 
-const inventory: Inventory = {
-  version: 1,
-  sites: [],
-  clusters: [],
-  glance: { stores: [] },
-  hosts: [
-    {
-      id: 'a-mon',
-      address: '10.0.0.1',
-      port: 22,
-      user: 'op',
-      auth: { method: 'agent' },
-      roles: [{ kind: 'ceph-mon', cluster: 'ceph-a', sudo: true }],
-    },
-    {
-      id: 'b-mon',
-      address: '10.0.0.2',
-      port: 22,
-      user: 'op',
-      auth: { method: 'agent' },
-      roles: [{ kind: 'ceph-mon', cluster: 'ceph-b', sudo: true }],
-    },
-    {
-      id: 'ctl',
-      address: '10.0.0.3',
-      port: 22,
-      user: 'op',
-      auth: { method: 'agent' },
-      roles: [{ kind: 'openstack-controller' }],
-    },
-  ],
-};
+const inventory: Inventory = migrationInventory({ a: { sudo: true }, b: { sudo: true } });
 const SQL_PREFIX = ['sudo', '-n', 'mariadb', '--defaults-file=/srv/my.cnf', 'glance'];
 const paramsWith = (glanceLocations?: unknown): MigrationParams =>
   migrationParamsSchema.parse({
