@@ -4,7 +4,8 @@
  * clusters and the controller would. The host then runs its real discovery, parsers, model and health on them:
  * only SSH is missing. 1 % of the images are in error, 0.1 % split-brained, 1 % of volumes are orphans.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { POOL_READER } from '../core/common/commands/rbd-pool-reader';
@@ -173,13 +174,27 @@ export class SyntheticRunner implements CommandRunner {
     if (argv.includes('python3') && argv.includes(POOL_READER)) {
       // SWITCHYARD_BENCH_NO_PY: a host without python3-rbd, so discovery falls back to the CLI calls.
       if (process.env['SWITCHYARD_BENCH_NO_PY']) return res('', 1, "ModuleNotFoundError: No module named 'rados'");
-      const text = readFileSync(join(this.dir, `${site}.${argv.at(-2) ?? ''}.py`), 'utf8');
-      // Streamed like SSH delivers it (ssh2 hands out up to 32 KiB per data event), head kept as the pool would.
-      if (_options?.onStdout) {
-        for (let i = 0; i < text.length; i += 32 * 1024) _options.onStdout(text.slice(i, i + 32 * 1024));
-        return res(text.slice(0, _options.maxOutputBytes ?? text.length));
+      const file = join(this.dir, `${site}.${argv.at(-2) ?? ''}.py`);
+      const onStdout = _options?.onStdout;
+      if (!onStdout) return res(readFileSync(file, 'utf8'));
+      // Streamed like SSH delivers it: ssh2 hands out Buffers of up to 32 KiB per data event, decoded one at a time
+      // (never the pool's whole output as one string), the head kept as the pool would.
+      const fd = openSync(file, 'r');
+      const buf = Buffer.alloc(32 * 1024);
+      const dec = new StringDecoder('utf8');
+      const keep = _options.maxOutputBytes ?? Infinity;
+      let head = '';
+      try {
+        for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) {
+          const chunk = dec.write(buf.subarray(0, n));
+          if (head.length < keep) head += chunk.slice(0, keep - head.length);
+          onStdout(chunk);
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      } finally {
+        closeSync(fd);
       }
-      return res(text);
+      return res(head);
     }
     if (a.includes(' status --format json')) return res(fx(`ceph-s-${site}.json`));
     if (a.includes('osd pool ls detail')) return res(fx(`osd-pool-ls-detail-${site}.json`));

@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-if (process.env['SY_BENCH_RUNTIME_V8']) setFlagsFromString(process.env['SY_BENCH_RUNTIME_V8']);
 /**
  * Child process of `npm run bench:topology`: the real host (core services, dispatcher, TopologyService, local
  * host over WebSocket serving the built renderer) whose SSH runner is replaced by the synthetic deployment of
@@ -7,6 +5,7 @@ if (process.env['SY_BENCH_RUNTIME_V8']) setFlagsFromString(process.env['SY_BENCH
  * renderer over a 20k-image model. Prints one JSON line {url, pid}; exits when stdin closes.
  */
 import { writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
@@ -41,12 +40,40 @@ const host = await startLocalHost({
   onClientGone: (id) => runtime.clientGone(id),
 });
 console.log(JSON.stringify({ url: host.url, pid: process.pid }));
+// SY_MEMTRACE: the highest RSS seen every 5 ms, with what V8's heap and external memory were then.
+let top = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+if (process.env['SY_MEMTRACE'])
+  setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > top.rss) top = m;
+  }, 5).unref();
 // `mem` on stdin: a full GC (when run with --expose-gc), then this process's memory as one JSON line, so the
 // bench can tell the live heap (model, index, findings) from what V8 and the modules hold.
 createInterface({ input: process.stdin }).on('line', (line) => {
+  // `snap` (SY_SNAP=FILE): a heap snapshot after a full GC, to see what holds the heap.
+  if (line.trim() === 'snap') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.stderr.write(`heap snapshot ${writeHeapSnapshot(process.env['SY_SNAP'])}\n`);
+    return;
+  }
   if (line.trim() !== 'mem') return;
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
+  // SY_MEMTRACE: V8's heap spaces too (committed vs used), to tell heap headroom from live data.
+  if (process.env['SY_MEMTRACE']) {
+    const f = (x: number): string => (x / 2 ** 20).toFixed(1);
+    process.stderr.write(
+      `mem-cmd rss ${f(m.rss)} heapTotal ${f(m.heapTotal)} heapUsed ${f(m.heapUsed)} external ${f(m.external)} ab ${f(m.arrayBuffers)}\n`,
+    );
+    process.stderr.write(
+      `  highest sampled: rss ${f(top.rss)} heapTotal ${f(top.heapTotal)} heapUsed ${f(top.heapUsed)} external ${f(top.external)} ab ${f(top.arrayBuffers)}\n`,
+    );
+    top = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+    for (const sp of getHeapSpaceStatistics())
+      process.stderr.write(
+        `  ${sp.space_name} size ${f(sp.space_size)} used ${f(sp.space_used_size)} phys ${f(sp.physical_space_size)}\n`,
+      );
+  }
   console.log(
     JSON.stringify({ mem: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external } }),
   );

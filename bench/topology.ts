@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import {
   osImageListLong,
@@ -402,16 +403,31 @@ declare global {
  * N-image model: host RSS and peak, table first render, filter times, a screenshot.
  */
 /**
- * How the host process runs: `tsx` compiles the TypeScript at load (what `switchyard serve` does today: the loader
- * alone holds ~40 MiB), `bundle` runs one esbuild bundle of the same code (what the Electron main process runs).
+ * How the host process runs: `bundle` is one esbuild bundle of the host (what bin/switchyard runs from out/cli
+ * after `npm run build`, and what Electron's main process runs from out/main), `tsx` compiles the TypeScript at
+ * load (bin/switchyard's fallback when the bundle is older than the sources).
  */
 type HostForm = 'tsx' | 'bundle';
-function hostArgs(form: HostForm): string[] {
-  const v8 = (process.env['SWITCHYARD_BENCH_V8_FLAGS'] ?? '').split(' ').filter(Boolean);
+
+/**
+ * The host's memory settings as shipped (bin/host-tuning.sh, sourced by bin/switchyard and scripts/start.sh).
+ * SWITCHYARD_BENCH_TUNING=off measures V8's and glibc's defaults instead; SWITCHYARD_BENCH_V8_FLAGS adds flags.
+ */
+function hostTuning(): { v8: string[]; env: Record<string, string>; label: string } {
+  const extra = (process.env['SWITCHYARD_BENCH_V8_FLAGS'] ?? '').split(' ').filter(Boolean);
+  if (process.env['SWITCHYARD_BENCH_TUNING'] === 'off')
+    return { v8: extra, env: {}, label: `V8 and glibc defaults${extra.length ? ` + ${extra.join(' ')}` : ''}` };
+  const sh = readFileSync(join(process.cwd(), 'bin', 'host-tuning.sh'), 'utf8');
+  const v8 = [...(/^SWITCHYARD_V8_FLAGS="([^"]*)"/m.exec(sh)?.[1] ?? '').split(' ').filter(Boolean), ...extra];
+  const arenas = /^SWITCHYARD_MALLOC_ARENA_MAX=(\d+)/m.exec(sh)?.[1];
+  const env: Record<string, string> = arenas ? { MALLOC_ARENA_MAX: arenas } : {};
+  return { v8, env, label: `bin/host-tuning.sh: ${v8.join(' ')}${arenas ? `, MALLOC_ARENA_MAX=${arenas}` : ''}` };
+}
+
+function hostArgs(form: HostForm, v8: string[]): string[] {
   if (form === 'tsx') return ['--expose-gc', ...v8, '--import', 'tsx', 'bench/_topology-host.ts'];
   // Inside the repo so that the bundle resolves node_modules (packages stay external, loaded as usual).
   const out = join(process.cwd(), 'out', `bench-topology-host-${String(process.pid)}.mjs`);
-  // esbuild comes with tsx; its package ships the native binary under bin/.
   const esbuild = join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin', 'esbuild');
   const r = spawnSync(
     esbuild,
@@ -420,6 +436,7 @@ function hostArgs(form: HostForm): string[] {
       '--bundle',
       '--platform=node',
       '--format=esm',
+      '--target=node20',
       '--packages=external',
       '--log-level=warning',
       `--outfile=${out}`,
@@ -427,7 +444,6 @@ function hostArgs(form: HostForm): string[] {
     { stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error('esbuild of the bench host failed');
-  // SWITCHYARD_BENCH_V8_FLAGS (e.g. --optimize-for-size): what a V8 flag on the host would change, measured.
   return ['--expose-gc', ...v8, out];
 }
 
@@ -438,9 +454,10 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
   const data = join(dir, 'data');
   mkdirSync(home, { recursive: true });
   const bytes = writeSyntheticLab(data, n);
-  const args = hostArgs(form);
+  const tuning = hostTuning();
+  const args = hostArgs(form, tuning.v8);
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, SY_BENCH_HOME: home, SY_BENCH_DATA: data },
+    env: { ...process.env, ...tuning.env, SY_BENCH_HOME: home, SY_BENCH_DATA: data },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const browser = await chromium.launch({
@@ -448,7 +465,12 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   try {
-    const lines = createInterface({ input: child.stdout });
+    // The host's own JSON lines; anything else it prints (a V8 --trace-gc line) goes to stderr.
+    const lines = new EventEmitter();
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      if (l.startsWith('{')) lines.emit('line', l);
+      else process.stderr.write(`host: ${l}\n`);
+    });
     const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('bench host did not start in 60 s')), 60_000);
       lines.once('line', (line) => {
@@ -537,8 +559,38 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
     await page.screenshot({ path: join(shots, 'bench-topology-20k-split-brain.png') });
     const end = procMem(pid);
     const endHeap = await heap();
+    // Steady state: the view runs a full scan in the background every minute or so; the per-image lag history
+    // fills up and every scan builds a new model beside the old one. Four more scans, as fast as they go.
+    const scans = 4;
+    const gap = Number(process.env['SWITCHYARD_BENCH_SCAN_GAP_MS'] ?? 0);
+    const s0 = Date.now();
+    for (let k = 0; k < scans; k++) {
+      if (k > 0 && gap > 0) await new Promise((r) => setTimeout(r, gap));
+      // The button is disabled while the scan runs (the full-scan clock shows whole seconds: two scans can share one).
+      await page.getByTestId('topology-discover').click();
+      await page
+        .waitForFunction(
+          () => (document.querySelector('[data-testid="topology-discover"]') as HTMLButtonElement | null)?.disabled,
+          null,
+          { timeout: 10_000, polling: 'raf' },
+        )
+        .catch(() => undefined);
+      await page.waitForFunction(
+        () => !(document.querySelector('[data-testid="topology-discover"]') as HTMLButtonElement | null)?.disabled,
+        null,
+        { timeout: 120_000 },
+      );
+      if (process.env['SY_SCAN_TRACE'])
+        process.stderr.write(`scan ${String(k)}: done after ${String(Date.now() - s0)} ms\n`);
+    }
+    const steady = procMem(pid);
+    const steadyHeap = await heap();
+    if (process.env['SY_SNAP']) {
+      child.stdin?.write('snap\n');
+      await new Promise((r) => setTimeout(r, 15000));
+    }
     console.log(
-      `browser: ${n} images (${mb(bytes)} of synthetic CLI JSON) through the real host (${form === 'tsx' ? 'run through tsx, as switchyard serve does' : 'one esbuild bundle, as the Electron main process runs'}; synthetic runner instead of SSH) into chromium`,
+      `browser: ${n} images (${mb(bytes)} of synthetic CLI JSON) through the real host (${form === 'tsx' ? "sources through tsx, bin/switchyard's fallback" : 'one esbuild bundle, as bin/switchyard runs out/cli and Electron out/main'}; ${tuning.label}; synthetic runner instead of SSH) into chromium`,
     );
     console.log(
       `  discovery + snapshot to the renderer ${ms(discoverMs)}; largest WebSocket message ${msg ? mb(msg.bytes) : 'n/a'}; table shows "${rows ?? ''}"`,
@@ -551,6 +603,9 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
     );
     console.log(
       `  host live heap after GC: idle ${mb(idleHeap.heapUsed)}, with the ${n}-image model + index + findings ${mb(endHeap.heapUsed)} (RSS then ${mb(endHeap.rss)})`,
+    );
+    console.log(
+      `  after ${String(scans)} more full scans (${gap > 0 ? `${ms(gap)} apart` : 'back to back'}, ${ms((Date.now() - s0 - gap * (scans - 1)) / scans)} each): host RSS ${steady.rss.toFixed(0)} MiB, peak ${steady.peak.toFixed(0)} MiB; live heap after GC ${mb(steadyHeap.heapUsed)}`,
     );
   } finally {
     await browser.close();

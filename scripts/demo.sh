@@ -20,4 +20,4 @@ echo
 echo "Demo console home: $home (inventory of the lab, its host keys, the operator key in the vault)."
 echo "Vault passphrase for this demo: in $pass_file"
 echo
-exec node bin/switchyard.mjs serve --home "$home"
+exec bin/switchyard serve --home "$home"

@@ -26,4 +26,6 @@ then open the URL it prints (it carries a one-time token).
 MSG
   exit 1
 fi
-exec "$electron_bin" . "$@"
+# The host's memory settings (bin/host-tuning.sh): V8 flags for the main process must be on Electron's command line.
+. bin/host-tuning.sh
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-$SWITCHYARD_MALLOC_ARENA_MAX} exec "$electron_bin" --js-flags="$SWITCHYARD_V8_FLAGS" . "$@"

@@ -48,7 +48,7 @@ export async function startConsoleHost(o: ConsoleHostOptions): Promise<ConsoleHo
   });
   await kh.importKnownHosts(o.knownHostsPath);
   if (o.shots) mkdirSync(o.shots, { recursive: true });
-  const child = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+  const child = spawn('bin/switchyard', ['serve', '--json', '--home', home], {
     env: { ...process.env, SWITCHYARD_HOME: home },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -91,7 +91,7 @@ function fakeHome(dir: string, clientKey: string, changedAddress: string, staleK
 }
 
 function startHost(home: string, operatorHome: string): Promise<{ child: ChildProcess; url: string; origin: string }> {
-  const child = spawn(process.execPath, ['bin/switchyard.mjs', 'serve', '--json', '--home', home], {
+  const child = spawn('bin/switchyard', ['serve', '--json', '--home', home], {
     env: { ...process.env, SWITCHYARD_HOME: home, HOME: operatorHome },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -10,7 +10,7 @@
  * version or a missing trailer is an error, so discovery falls back to the CLI.
  */
 import { z } from 'zod';
-import { parseDescription } from './description';
+import { parseDescription, type ParsedDescription } from './description';
 import { countMap, looseStr, optStr } from './loose';
 import {
   daemonSchema,
@@ -19,9 +19,12 @@ import {
   toMirrorDaemon,
   type MirrorImageStatus,
   type MirrorPoolStatus,
+  type MirrorState,
+  type PeerSiteStatus,
 } from './mirror-pool-status';
 import type { PoolMirrorMode, RbdListedImage } from './rbd';
 import { snippetOf, type ParseError, type ParseResult } from './result';
+import { StringPool } from './string-pool';
 
 export interface PoolReaderResult {
   pool: string | null;
@@ -48,13 +51,13 @@ const endSchema = z.object({
 const str = (v: unknown): string | null => looseStr(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-function readImageRow(v: unknown[]): RbdListedImage | null {
+function readImageRow(v: unknown[], sh: Shared): RbdListedImage | null {
   if (typeof v[1] !== 'string') return null;
   const [, name, id, size, parent, snaps] = v;
   const p = Array.isArray(parent) ? (parent as unknown[]) : null;
   return {
-    name: name as string,
-    id: str(id),
+    name: sh.pool.intern(name as string),
+    id: sh.str(id),
     size: num(size),
     format: 2,
     lockType: null,
@@ -62,28 +65,31 @@ function readImageRow(v: unknown[]): RbdListedImage | null {
       p && typeof p[0] === 'string' && typeof p[2] === 'string'
         ? { pool: p[0], namespace: str(p[1]) || null, image: p[2], snapshot: str(p[3]) ?? '' }
         : null,
-    snapshots: Array.isArray(snaps)
-      ? snaps.filter((s): s is string => typeof s === 'string').map((s) => ({ name: s, id: null, protected: null }))
-      : [],
+    snapshots:
+      Array.isArray(snaps) && snaps.length > 0
+        ? snaps.filter((s): s is string => typeof s === 'string').map((s) => ({ name: s, id: null, protected: null }))
+        : NO_SNAPSHOTS,
   };
 }
 
+/** Most images have no snapshot: one shared (frozen) empty list instead of one per image. */
+const NO_SNAPSHOTS = Object.freeze([]) as unknown as RbdListedImage['snapshots'];
+
 /**
  * Values repeated across thousands of rows (states, "local image is primary", site names, peer uuids, timestamps of
- * the same second) kept once, with their parsed forms: JSON.parse gives every row its own copies, and at 20k images
- * those copies were ~1/5 of the observations the model is built from. Parsed objects are read-only downstream.
+ * the same second, image names and global ids seen by both sites, a description seen as local status and as the
+ * peer's view) kept once, with their parsed forms: JSON.parse gives every row its own copies, and at 20k images
+ * those copies were ~1/5 of the observations the model is built from. The strings go through a StringPool that a
+ * discovery shares between all its pool readers. Parsed objects are read-only downstream.
  */
 class Shared {
-  private readonly strings = new Map<string, string>();
   private readonly states = new Map<string, ReturnType<typeof parseMirrorState>>();
   private readonly descriptions = new Map<string, ReturnType<typeof parseDescription>>();
+  private readonly uuidLists = new Map<string, string[]>();
+  constructor(readonly pool: StringPool) {}
   str(v: unknown): string | null {
     const x = str(v);
-    if (x === null || x.length > 64) return x;
-    const seen = this.strings.get(x);
-    if (seen !== undefined) return seen;
-    if (this.strings.size < 50_000) this.strings.set(x, x);
-    return x;
+    return x === null ? null : this.pool.intern(x);
   }
   state(raw: string | null): ReturnType<typeof parseMirrorState> {
     if (raw === null) return null;
@@ -101,6 +107,46 @@ class Shared {
     }
     return p;
   }
+  /** `[uuid]`, one array per peer uuid (read-only). */
+  uuids(u: string | null): string[] {
+    if (!u) return NO_STRINGS;
+    let a = this.uuidLists.get(u);
+    if (!a) this.uuidLists.set(u, (a = [u]));
+    return a;
+  }
+}
+
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+
+/**
+ * A peer site's view of an image. Its description is parsed only when asked: the model reads a peer's view only
+ * for a site it could not observe itself (down, or its pool call failed), so at 20k images parsing every one up
+ * front held ~8 MiB of replay objects nobody read.
+ */
+class PeerView implements PeerSiteStatus {
+  private p: ParsedDescription | undefined;
+  constructor(
+    readonly siteName: string,
+    readonly mirrorUuids: string[],
+    readonly state: MirrorState | null,
+    readonly description: string | null,
+    readonly lastUpdate: string | null,
+    private readonly sh: Shared,
+  ) {}
+  get parsed(): ParsedDescription {
+    return (this.p ??= this.sh.description(this.description));
+  }
+  /** What JSON and structural comparisons see: the plain fields, parsed included. */
+  toJSON(): PeerSiteStatus {
+    return {
+      siteName: this.siteName,
+      mirrorUuids: this.mirrorUuids,
+      state: this.state,
+      description: this.description,
+      parsed: this.parsed,
+      lastUpdate: this.lastUpdate,
+    };
+  }
 }
 
 function readStatusRow(v: unknown[], sh: Shared): MirrorImageStatus | null {
@@ -112,27 +158,55 @@ function readStatusRow(v: unknown[], sh: Shared): MirrorImageStatus | null {
     for (const s of sites as unknown[]) {
       if (!Array.isArray(s)) continue;
       const [site, uuid, st, desc, last] = s as unknown[];
-      const pd = sh.str(desc);
-      const u = sh.str(uuid);
-      peers.push({
-        siteName: sh.str(site) ?? '',
-        mirrorUuids: u ? [u] : [],
-        state: sh.state(sh.str(st)),
-        description: pd,
-        parsed: sh.description(pd),
-        lastUpdate: sh.str(last),
-      });
+      peers.push(
+        new PeerView(sh.str(site) ?? '', sh.uuids(sh.str(uuid)), sh.state(sh.str(st)), sh.str(desc), sh.str(last), sh),
+      );
     }
-  return {
-    name: name as string,
-    globalId: str(gid),
-    state: sh.state(sh.str(state)),
-    description: d,
-    parsed: sh.description(d),
-    lastUpdate: sh.str(lastUpdate),
-    daemonServiceId: sh.str(service),
+  return new StatusRow(
+    sh.pool.intern(name as string),
+    sh.str(gid),
+    sh.state(sh.str(state)),
+    d,
+    sh.str(lastUpdate),
+    sh.str(service),
     peers,
-  };
+    sh,
+  );
+}
+
+/**
+ * One image's local mirror status. Its description is parsed when first read (the model build), not while the
+ * pool streams in: a discovery holds every pool's rows until the last site answers, and at 20k images the parsed
+ * replay objects made ~1/6 of them.
+ */
+class StatusRow implements MirrorImageStatus {
+  private p: ParsedDescription | undefined;
+  constructor(
+    readonly name: string,
+    readonly globalId: string | null,
+    readonly state: MirrorState | null,
+    readonly description: string | null,
+    readonly lastUpdate: string | null,
+    readonly daemonServiceId: string | null,
+    readonly peers: PeerSiteStatus[],
+    private readonly sh: Shared,
+  ) {}
+  get parsed(): ParsedDescription {
+    return (this.p ??= this.sh.description(this.description));
+  }
+  /** What JSON and structural comparisons see: the plain fields, parsed included. */
+  toJSON(): MirrorImageStatus {
+    return {
+      name: this.name,
+      globalId: this.globalId,
+      state: this.state,
+      description: this.description,
+      parsed: this.parsed,
+      lastUpdate: this.lastUpdate,
+      daemonServiceId: this.daemonServiceId,
+      peers: this.peers.map((x) => (x instanceof PeerView ? x.toJSON() : x)),
+    };
+  }
 }
 
 function mode(v: string | null): PoolMirrorMode {
@@ -159,9 +233,14 @@ export class PoolReaderParser {
   private readonly images: MirrorImageStatus[] = [];
   private skipped = 0;
   private lines = 0;
-  private readonly shared = new Shared();
+  private readonly shared: Shared;
   /** The first characters received, for the error snippet. */
   private start = '';
+
+  /** `strings`: the discovery's pool, shared with the other pools' readers (default: this reader's own). */
+  constructor(strings: StringPool = new StringPool()) {
+    this.shared = new Shared(strings);
+  }
 
   push(chunk: string): void {
     if (this.start.length < 400) this.start += chunk.slice(0, 400 - this.start.length);
@@ -194,7 +273,8 @@ export class PoolReaderParser {
     }
     if (Array.isArray(v)) {
       const row = v as unknown[];
-      const x = row[0] === 'i' ? readImageRow(row) : row[0] === 'm' ? readStatusRow(row, this.shared) : null;
+      const x =
+        row[0] === 'i' ? readImageRow(row, this.shared) : row[0] === 'm' ? readStatusRow(row, this.shared) : null;
       if (!x) this.skipped++;
       else if (row[0] === 'i') this.listing.push(x as RbdListedImage);
       else this.images.push(x as MirrorImageStatus);

@@ -68,8 +68,13 @@ export function worstByImage(findings: readonly Finding[]): Map<string, Severity
   return m;
 }
 
-export function imageRow(i: ImageNode, worst: Severity | undefined): ImageRow {
-  const states = i.sides.map((s) => `${s.site}:${s.state ?? (s.mirrored ? '?' : 'not mirrored')}`).join(' ');
+/** `site:state` per side, as the table shows and searches it. */
+export function statesOf(i: ImageNode): string {
+  return i.sides.map((s) => `${s.site}:${s.state ?? (s.mirrored ? '?' : 'not mirrored')}`).join(' ');
+}
+
+export function imageRow(i: ImageNode, worst: Severity | 'ok' | undefined): ImageRow {
+  const states = statesOf(i);
   return {
     key: i.key,
     name: i.name,
@@ -87,15 +92,19 @@ export function imageRow(i: ImageNode, worst: Severity | undefined): ImageRow {
   };
 }
 
+const SEVERITIES: readonly (Severity | 'ok')[] = ['error', 'warning', 'info', 'ok'];
+
 /**
- * Rows, search strings and sort orders over one model + findings. Immutable: a new model or new findings make a
- * new index (cheap: ~one pass per image), so a query never sees half an update.
+ * Search strings, worst severity and sort orders over one model + findings. Immutable: a new model or new findings
+ * make a new index (cheap: ~one pass per image), so a query never sees half an update. Rows are made for the
+ * window asked for only (≤ MAX_PAGE): holding 20k row objects beside the model cost ~10 MiB of the host's heap for
+ * copies of what the images already say.
  */
 export class ImageIndex {
-  readonly rows: ImageRow[];
   readonly stateOptions: string[];
   private readonly search: string[];
-  private readonly siteSets: string[][];
+  /** RANK of each image's worst finding (3 = ok). */
+  private readonly worst: Uint8Array;
   private readonly orders = new Map<string, Uint32Array>();
   private last: { key: string; hits: Uint32Array } | null = null;
 
@@ -103,8 +112,8 @@ export class ImageIndex {
 
   /**
    * `prev`: the index of the same image list with older findings (a summary refresh every 5 s keeps the images and
-   * re-evaluates health): rows whose worst severity did not change are reused, and so are the search strings and
-   * every sort order but health's. A full rebuild cost ~0.3 s of the host's one thread at 20k images on every
+   * re-evaluates health): the search strings and every sort order but health's are reused, and health's too when
+   * no image's worst severity changed. A full rebuild cost ~0.3 s of the host's one thread at 20k images on every
    * refresh, which a filter typed meanwhile had to wait for.
    */
   constructor(
@@ -113,18 +122,16 @@ export class ImageIndex {
     readonly version: number,
     prev?: ImageIndex,
   ) {
-    this.images = model.images;
-    const worst = worstByImage(findings);
-    if (prev && prev.images === model.images) {
-      let changed = false;
-      this.rows = prev.rows.map((r) => {
-        const w = worst.get(r.key) ?? 'ok';
-        if (w === r.worst) return r;
-        changed = true;
-        return { ...r, worst: w };
-      });
+    const images = (this.images = model.images);
+    const byKey = worstByImage(findings);
+    this.worst = new Uint8Array(images.length);
+    for (let k = 0; k < images.length; k++) {
+      const w = byKey.get((images[k] as ImageNode).key);
+      this.worst[k] = w ? RANK[w] : RANK.ok;
+    }
+    if (prev && prev.images === images) {
+      const changed = prev.worst.some((w, k) => w !== this.worst[k]);
       this.search = prev.search;
-      this.siteSets = prev.siteSets;
       this.stateOptions = prev.stateOptions;
       for (const [k, v] of prev.orders) if (!changed || !k.startsWith('worst:')) this.orders.set(k, v);
       if (!changed) this.last = prev.last;
@@ -132,16 +139,23 @@ export class ImageIndex {
       return;
     }
     const states = new Set<string>();
-    this.rows = model.images.map((i) => imageRow(i, worst.get(i.key)));
-    this.search = model.images.map((i, k) => {
-      const r = this.rows[k] as ImageRow;
+    this.search = images.map((i) => {
       for (const s of i.sides) if (s.state) states.add(s.state);
-      return `${i.name} ${i.pool} ${r.osName} ${i.globalId ?? ''} ${r.states}`.toLowerCase();
+      const os = i.openstack.name ?? i.openstack.id ?? '';
+      return `${i.name} ${i.pool} ${os} ${i.globalId ?? ''} ${statesOf(i)}`.toLowerCase();
     });
-    this.siteSets = this.rows.map((r) => r.sites.split(','));
     this.stateOptions = [...states].sort();
     // The default order is what the table opens with: build it now, off the first-render path.
     this.order('worst', true);
+  }
+
+  get size(): number {
+    return this.images.length;
+  }
+
+  /** The table row of image `k` (made on demand). */
+  row(k: number): ImageRow {
+    return imageRow(this.images[k] as ImageNode, severityOf(this.worst[k] ?? RANK.ok));
   }
 
   /** Row indexes in sort order (cached per key and direction). */
@@ -149,17 +163,29 @@ export class ImageIndex {
     const id = `${key}:${asc ? 'a' : 'd'}`;
     const have = this.orders.get(id);
     if (have) return have;
-    const rows = this.rows;
-    const val = (r: ImageRow): string | number =>
-      key === 'worst' ? RANK[r.worst] : key === 'rpo' ? (r.rpo ?? -1) : r[key];
-    const keys = rows.map(val);
+    const images = this.images;
+    const val = (i: ImageNode, k: number): string | number => {
+      switch (key) {
+        case 'worst':
+          return this.worst[k] ?? RANK.ok;
+        case 'rpo':
+          return i.rpo?.seconds ?? -1;
+        case 'kind':
+          return i.openstack.kind;
+        case 'states':
+          return statesOf(i);
+        default:
+          return i[key];
+      }
+    };
+    const keys = images.map(val);
     const dir = asc ? 1 : -1;
-    const idx = Uint32Array.from(rows.keys()).sort((a, b) => {
+    const idx = Uint32Array.from(images.keys()).sort((a, b) => {
       const x = keys[a] as string | number;
       const y = keys[b] as string | number;
       if (x !== y) return (x < y ? -1 : 1) * dir;
-      const na = (rows[a] as ImageRow).name;
-      const nb = (rows[b] as ImageRow).name;
+      const na = (images[a] as ImageNode).name;
+      const nb = (images[b] as ImageNode).name;
       return (na < nb ? -1 : na > nb ? 1 : a - b) * dir;
     });
     this.orders.set(id, idx);
@@ -170,22 +196,22 @@ export class ImageIndex {
   private hits(f: ImageFilter, sort: ImageSortKey, asc: boolean): Uint32Array {
     const t = (f.text ?? '').trim().toLowerCase();
     const st = f.state ?? '';
-    const h = f.health ?? '';
+    const h = f.health ? RANK[f.health] : -1;
     const si = f.site ?? '';
     const kd = f.kind ?? '';
     const order = this.order(sort, asc);
-    if (!t && !st && !h && !si && !kd) return order;
+    if (!t && !st && h < 0 && !si && !kd) return order;
     const key = JSON.stringify([t, st, h, si, kd, sort, asc]);
     if (this.last?.key === key) return this.last.hits;
     const out = new Uint32Array(order.length);
     let n = 0;
     for (const k of order) {
-      const r = this.rows[k] as ImageRow;
       if (t && !(this.search[k] as string).includes(t)) continue;
-      if (st && !r.states.includes(st)) continue;
-      if (h && r.worst !== h) continue;
-      if (si && !(this.siteSets[k] as string[]).includes(si)) continue;
-      if (kd && r.kind !== kd) continue;
+      if (h >= 0 && this.worst[k] !== h) continue;
+      const i = this.images[k] as ImageNode;
+      if (kd && i.openstack.kind !== kd) continue;
+      if (st && !i.sides.some((s) => s.state === st)) continue;
+      if (si && !i.sides.some((s) => s.site === si)) continue;
       out[n++] = k;
     }
     const hits = out.slice(0, n);
@@ -199,8 +225,11 @@ export class ImageIndex {
     const offset = Math.max(0, Math.min(Math.floor(q.offset ?? 0), hits.length));
     const limit = Math.max(0, Math.min(Math.floor(q.limit ?? 100), MAX_PAGE));
     const rows: ImageRow[] = [];
-    for (let k = offset; k < Math.min(hits.length, offset + limit); k++)
-      rows.push(this.rows[hits[k] as number] as ImageRow);
-    return { version: this.version, total: this.rows.length, matched: hits.length, offset, rows };
+    for (let k = offset; k < Math.min(hits.length, offset + limit); k++) rows.push(this.row(hits[k] as number));
+    return { version: this.version, total: this.images.length, matched: hits.length, offset, rows };
   }
+}
+
+function severityOf(rank: number): Severity | 'ok' {
+  return SEVERITIES[rank] ?? 'ok';
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AppInfo } from '../../common/contract/index';
+import { packageRoot } from '../package-root';
 import { dataPaths, resolveHome } from '../paths';
 import { createCoreServices } from '../services';
 import type { VaultKeyStore } from '../vault/key-store';
@@ -14,7 +16,7 @@ export interface StartCoreOptions {
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
       version?: string;
     };
     return pkg.version ?? '0.0.0';

@@ -20,6 +20,7 @@ import { parseCephDf, parseCephStatus, parseOsdPoolLsDetail } from '../../common
 import { parseMirrorPoolStatus, type MirrorPoolStatus } from '../../common/parsers/mirror-pool-status';
 import { parseMirrorPoolInfo, parseRbdLsLong, type RbdListedImage } from '../../common/parsers/rbd';
 import { PoolReaderParser } from '../../common/parsers/rbd-pool-reader';
+import type { StringPool } from '../../common/parsers/string-pool';
 import type { ClusterObservation, DiscoveryProblem, PoolObservation } from '../../common/topology/model';
 import { pool, runParsed, runStreamed, type Call, type CallOutcome } from './run';
 
@@ -45,6 +46,8 @@ export interface ClusterDiscoveryOptions {
   pools?: string[];
   signal?: ExecOptions['signal'];
   now: () => number;
+  /** One copy of repeated strings across the discovery's pool readers (names seen by both sites, descriptions). */
+  strings?: StringPool;
 }
 
 export function monHosts(inv: Inventory, cluster: string): { host: Host; target: CephTarget }[] {
@@ -161,7 +164,7 @@ async function discoverPool(
   if (full && method !== 'cli') {
     const [info, py] = await Promise.all([
       runParsed(c, rbdMirrorPoolInfo(target, name), parseMirrorPoolInfo),
-      runStreamed(c, rbdPoolReader(target, name), new PoolReaderParser()),
+      runStreamed(c, rbdPoolReader(target, name), new PoolReaderParser(o.strings)),
     ]);
     if (info.ok) obs.info = info.value;
     else problems.push(info.problem);

@@ -6,6 +6,7 @@
  */
 import type { Inventory } from '../../common/inventory/schema';
 import type { CommandRunner, ExecOptions } from '../../common/ports';
+import { StringPool } from '../../common/parsers/string-pool';
 import { buildTopology } from '../../common/topology/build';
 import type { ClusterObservation, OpenstackObservation, TopologyModel } from '../../common/topology/model';
 import { discoverCluster, type CephMethod } from './discover-cluster';
@@ -41,12 +42,21 @@ export interface Discovery {
   openstack: OpenstackObservation | null;
 }
 
-export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
+/** What one pass observed, before the model is built from it. */
+export interface Observed {
+  clusters: ClusterObservation[];
+  openstack: OpenstackObservation | null;
+  started: number;
+}
+
+/** Every site's clusters (and the controller on full passes) in parallel; never throws. */
+export async function observe(o: DiscoverOptions): Promise<Observed> {
   const now = o.now ?? Date.now;
   const started = now();
   const mode = o.mode ?? 'full';
   const clusters = o.inventory.clusters.filter((c) => !o.sites || o.sites.includes(c.site));
   const osMethod = o.openstack ?? 'auto';
+  const strings = new StringPool();
   const [obs, os] = await Promise.all([
     Promise.all(
       clusters.map((c) =>
@@ -62,6 +72,7 @@ export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
           ...(o.pools ? { pools: o.pools } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
           now,
+          strings,
         }).catch((e: unknown) => crashed(c.name, c.site, e)),
       ),
     ),
@@ -86,15 +97,25 @@ export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
         }))
       : Promise.resolve(null),
   ]);
-  const model = buildTopology({
+  return { clusters: obs, openstack: os, started };
+}
+
+/** The model of what `observe` saw (synchronous: nothing else runs on the host meanwhile). */
+export function buildObserved(o: DiscoverOptions, seen: Observed): TopologyModel {
+  const now = o.now ?? Date.now;
+  return buildTopology({
     inventory: o.inventory,
-    clusters: obs,
-    openstack: os,
+    clusters: seen.clusters,
+    openstack: seen.openstack,
     generatedAt: now(),
-    mode,
-    durationMs: now() - started,
+    mode: o.mode ?? 'full',
+    durationMs: now() - seen.started,
   });
-  return { model, clusters: obs, openstack: os };
+}
+
+export async function discoverRaw(o: DiscoverOptions): Promise<Discovery> {
+  const seen = await observe(o);
+  return { model: buildObserved(o, seen), clusters: seen.clusters, openstack: seen.openstack };
 }
 
 /** The model only. */

@@ -22,7 +22,7 @@ import { countBySeverity, evaluateHealth, type Finding, type HealthOptions } fro
 import { ImageIndex, type ImagePage, type ImageQuery } from '../../common/topology/image-index';
 import { overviewOf } from '../../common/topology/overview';
 import type { TopologyModel } from '../../common/topology/model';
-import { discover, type DiscoverOptions } from './discover';
+import { buildObserved, discover, observe, type DiscoverOptions, type Observed } from './discover';
 import { monHosts } from './discover-cluster';
 import { LagHistory } from './history';
 import { OpenstackTunnel, type TcpForwarder } from './openstack-tunnel';
@@ -91,7 +91,7 @@ export class TopologyService {
     cephMethod?: DiscoverOptions['cephMethod'];
   }): Promise<TopologySnapshot> {
     const inventory = await this.inv();
-    const m = await discover({
+    const o: DiscoverOptions = {
       ...this.o.discover,
       ...opts,
       runner: this.o.runner,
@@ -100,15 +100,32 @@ export class TopologyService {
       mode: 'full',
       ...(this.o.secret ? { secret: this.o.secret } : {}),
       ...(this.o.forwarder ? { forwarder: this.o.forwarder, tunnel: this.tunnel } : {}),
-    });
+    };
+    let seen: Observed | null = await observe(o);
+    // From here to the swap nothing awaits, so no request can see the service between models. The old model is
+    // let go before the new one is built: old model + new observations + new model at once was the host's peak
+    // (~110 MiB of live heap at 20k images); now it is the larger of the first two and the last two.
+    this.letGoOfModel();
+    const m = buildObserved(o, seen);
+    seen = null; // the raw observations are garbage once built (health below need only the model)
     for (const i of m.images) this.firstSeen[i.key] ??= m.generatedAt;
-    this.previous = this.model ? progressOnly(this.model) : null;
     this.model = m;
     this.refreshedAt = m.generatedAt;
     this.findingsCache = this.evaluate(m);
     this.version++;
     this.lag.record(m, this.findingsCache);
     return this.snapshot();
+  }
+
+  /**
+   * Keeps what the health rules need of the current model (syncing images) and drops the rest, right before the
+   * next model is built. Its own frame: a reference left in a register of doDiscover's (suspended, resumed) frame
+   * kept the whole old model alive through the first rebuild (seen in a heap snapshot: a stack root).
+   */
+  private letGoOfModel(): void {
+    this.previous = this.model ? progressOnly(this.model) : null;
+    this.model = null;
+    this.indexCache = null;
   }
 
   /** Summary-only pass (~0.04 s per pool): cluster/pool/daemon state merged into the last full model. */
@@ -318,12 +335,18 @@ export class TopologyService {
 }
 
 /**
- * What the health rules read from the previous model: only images that were syncing (to tell slow from stuck).
- * Keeping the whole previous model doubled the host's memory at 20k images.
+ * What the health rules read from the previous model: its time and the images that were syncing (to tell slow
+ * from stuck). Keeping the whole previous model doubled the host's memory at 20k images, and keeping its other
+ * lists (OpenStack's alone ~6 MiB at 20k) held them a scan longer than needed.
  */
 function progressOnly(m: TopologyModel): TopologyModel {
   return {
     ...m,
+    sites: [],
+    clusters: [],
+    pools: [],
+    problems: [],
+    openstack: null,
     images: m.images.filter((i) =>
       i.sides.some(
         (s) =>

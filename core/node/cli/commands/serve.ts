@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCore } from '../../host/start-core';
+import { packageRoot } from '../../package-root';
 import { startLocalHost } from '../../host/local-host';
 import type { CliCommand } from '../main';
 
@@ -36,7 +37,7 @@ export const command: CliCommand = {
     }
     const started = performance.now();
     const runtime = await startCore({ mode: 'browser', ...(values.home ? { home: values.home } : {}) });
-    const rendererDir = resolve(values.renderer ?? new URL('../../../../out/renderer', import.meta.url).pathname);
+    const rendererDir = resolve(values.renderer ?? join(packageRoot(), 'out', 'renderer'));
     const host = await startLocalHost({
       dispatch: runtime.dispatch,
       events: runtime.events,
