@@ -4,7 +4,7 @@
  * vs the raw CLI floor (the same bulk calls, unparsed) vs a per-image loop (sampled and extrapolated), and
  * OpenStack REST-in-one-exec vs the CLI. Prints numbers; asserts nothing.
  */
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ import { OpenstackTunnel } from '../core/node/topology/openstack-tunnel';
 import { discover } from '../core/node/topology/discover';
 import type { CephMethod } from '../core/node/topology/discover-cluster';
 import { labDir, openTopologyLab } from '../test/integration/support/topology-lab';
+import { startLabConsoleHost } from '../test/e2e/console-host';
 import { uuid as synUuid, writeSyntheticLab } from './_synthetic-lab';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -447,6 +448,65 @@ function hostArgs(form: HostForm, v8: string[]): string[] {
   return ['--expose-gc', ...v8, out];
 }
 
+/**
+ * `scans` full discoveries from the Topology view's button, `gapMs` apart: the view also runs one in the background
+ * every minute or so, so a long-running host holds one model while it builds the next. Returns ms per scan.
+ */
+async function fullScans(page: Page, scans: number, gapMs: number, timeoutMs = 120_000): Promise<number> {
+  let busy = 0;
+  for (let k = 0; k < scans; k++) {
+    if (k > 0 && gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    const t = Date.now();
+    // The button is disabled while the scan runs (the full-scan clock shows whole seconds: two scans can share one).
+    await page.getByTestId('topology-discover').click({ timeout: timeoutMs });
+    await page
+      .waitForFunction(
+        () => (document.querySelector('[data-testid="topology-discover"]') as HTMLButtonElement | null)?.disabled,
+        null,
+        { timeout: 10_000, polling: 'raf' },
+      )
+      .catch(() => undefined);
+    await page.waitForFunction(
+      () => !(document.querySelector('[data-testid="topology-discover"]') as HTMLButtonElement | null)?.disabled,
+      null,
+      { timeout: timeoutMs },
+    );
+    busy += Date.now() - t;
+  }
+  return busy / scans;
+}
+
+/**
+ * Time from an action on the table (click/input/change on a selector) to the first frame showing the rows of the
+ * new query: the count text starting with `expectText`, or (empty expectText) differing from before the action.
+ * Plain JS text: tsx would wrap named functions in __name(), which the page does not have.
+ */
+async function tableRender(page: Page, action: string, expectText: string): Promise<number> {
+  return page.evaluate(`(async () => {
+        const [kind, sel, value] = ${JSON.stringify(action.split('|'))};
+        const expectText = ${JSON.stringify(expectText)};
+        const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
+        const count = () => document.querySelector('[data-testid="image-count"]')?.textContent ?? '';
+        const before = count();
+        const done = () =>
+          document.querySelector('[data-testid="image-row"]') &&
+          (expectText ? count().startsWith(expectText) : count() !== before);
+        const s = performance.now();
+        const el = document.querySelector(sel);
+        if (!el) throw new Error('no ' + sel);
+        if (kind === 'click') el.click();
+        else {
+          el.value = value ?? '';
+          el.dispatchEvent(new Event(kind === 'input' ? 'input' : 'change', { bubbles: true }));
+        }
+        for (let i = 0; i < 600; i++) {
+          const t = await frame();
+          if (done()) return t - s;
+        }
+        throw new Error('table never showed "' + expectText + '" (count "' + count() + '")');
+      })()`);
+}
+
 async function browserBench(n: number, form: HostForm): Promise<void> {
   if (!existsSync('out/renderer/index.html')) spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-topo-'));
@@ -512,30 +572,7 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
     // Plain JS text: tsx would wrap named functions in __name(), which the page does not have.
     // The table's rows come from the host a page at a time, so "done" is the first frame showing the rows of the
     // new query: the count text starting with `expectText`, or (empty expectText) differing from before the action.
-    const render = async (action: string, expectText: string): Promise<number> =>
-      page.evaluate(`(async () => {
-        const [kind, sel, value] = ${JSON.stringify(action.split('|'))};
-        const expectText = ${JSON.stringify(expectText)};
-        const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
-        const count = () => document.querySelector('[data-testid="image-count"]')?.textContent ?? '';
-        const before = count();
-        const done = () =>
-          document.querySelector('[data-testid="image-row"]') &&
-          (expectText ? count().startsWith(expectText) : count() !== before);
-        const s = performance.now();
-        const el = document.querySelector(sel);
-        if (!el) throw new Error('no ' + sel);
-        if (kind === 'click') el.click();
-        else {
-          el.value = value ?? '';
-          el.dispatchEvent(new Event(kind === 'input' ? 'input' : 'change', { bubbles: true }));
-        }
-        for (let i = 0; i < 600; i++) {
-          const t = await frame();
-          if (done()) return t - s;
-        }
-        throw new Error('table never showed "' + expectText + '" (count "' + count() + '")');
-      })()`);
+    const render = (action: string, expectText: string): Promise<number> => tableRender(page, action, expectText);
     const first = await render('click|[data-testid="tab-images"]', `${n} of`);
     const rows = await page.getByTestId('image-count').textContent();
     const split = `volume-${synUuid(13, 2)}`;
@@ -563,26 +600,7 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
     // fills up and every scan builds a new model beside the old one. Four more scans, as fast as they go.
     const scans = 4;
     const gap = Number(process.env['SWITCHYARD_BENCH_SCAN_GAP_MS'] ?? 0);
-    const s0 = Date.now();
-    for (let k = 0; k < scans; k++) {
-      if (k > 0 && gap > 0) await new Promise((r) => setTimeout(r, gap));
-      // The button is disabled while the scan runs (the full-scan clock shows whole seconds: two scans can share one).
-      await page.getByTestId('topology-discover').click();
-      await page
-        .waitForFunction(
-          () => (document.querySelector('[data-testid="topology-discover"]') as HTMLButtonElement | null)?.disabled,
-          null,
-          { timeout: 10_000, polling: 'raf' },
-        )
-        .catch(() => undefined);
-      await page.waitForFunction(
-        () => !(document.querySelector('[data-testid="topology-discover"]') as HTMLButtonElement | null)?.disabled,
-        null,
-        { timeout: 120_000 },
-      );
-      if (process.env['SY_SCAN_TRACE'])
-        process.stderr.write(`scan ${String(k)}: done after ${String(Date.now() - s0)} ms\n`);
-    }
+    const each = await fullScans(page, scans, gap);
     const steady = procMem(pid);
     const steadyHeap = await heap();
     if (process.env['SY_SNAP']) {
@@ -605,7 +623,7 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
       `  host live heap after GC: idle ${mb(idleHeap.heapUsed)}, with the ${n}-image model + index + findings ${mb(endHeap.heapUsed)} (RSS then ${mb(endHeap.rss)})`,
     );
     console.log(
-      `  after ${String(scans)} more full scans (${gap > 0 ? `${ms(gap)} apart` : 'back to back'}, ${ms((Date.now() - s0 - gap * (scans - 1)) / scans)} each): host RSS ${steady.rss.toFixed(0)} MiB, peak ${steady.peak.toFixed(0)} MiB; live heap after GC ${mb(steadyHeap.heapUsed)}`,
+      `  after ${String(scans)} more full scans (${gap > 0 ? `${ms(gap)} apart` : 'back to back'}, ${ms(each)} each): host RSS ${steady.rss.toFixed(0)} MiB, peak ${steady.peak.toFixed(0)} MiB; live heap after GC ${mb(steadyHeap.heapUsed)}`,
     );
   } finally {
     await browser.close();
@@ -618,19 +636,76 @@ async function browserBench(n: number, form: HostForm): Promise<void> {
 }
 
 /**
- * SWITCHYARD_BENCH_PARTS (comma list, default all): synthetic, browser, lab, openstack (openstack alone only reads
- * the controller's lists, safe on a lab someone else owns).
+ * The shipped host against the real lab: `bin/switchyard serve` (the bundled CLI when built, with
+ * bin/host-tuning.sh) on a home whose vault holds the lab key, the renderer in chromium unlocking it and running the
+ * Topology view; real SSH, real rbd-mirror, real pool readers. Host RSS (peak) after the first discovery and after
+ * more full scans, and the table's first render.
+ */
+async function labHostBench(dir: string): Promise<void> {
+  if (!existsSync('out/renderer/index.html')) spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  const lab = await openTopologyLab(dir);
+  const pass = 'bench lab-host passphrase';
+  const ch = await startLabConsoleHost(lab, { prefix: 'sy-bench-host-', passphrase: pass });
+  const pid = ch.process.pid ?? 0;
+  const browser = await chromium.launch({
+    executablePath: process.env['SWITCHYARD_CHROMIUM'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  try {
+    const cmd = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8')
+      .split('\0')
+      .filter(Boolean);
+    const arenas = /(?:^|\0)MALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(`/proc/${String(pid)}/environ`, 'utf8'))?.[1];
+    const idle = procMem(pid);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(ch.url);
+    await page.locator('[data-nav="vault"]').click();
+    await page.getByTestId('vault-passphrase').fill(pass);
+    await page.getByTestId('vault-unlock').click();
+    await page.getByTestId('secrets-table').getByText('lab-key').waitFor({ timeout: 60_000 });
+    const t0 = Date.now();
+    await page.locator('[data-nav="topology"]').click();
+    await page.getByTestId('site-map').waitFor({ timeout: 900_000 });
+    const discoverMs = Date.now() - t0;
+    const after = procMem(pid);
+    const first = await tableRender(page, 'click|[data-testid="tab-images"]', '');
+    const rows = (await page.getByTestId('image-count').textContent()) ?? '';
+    const scans = 2;
+    const each = await fullScans(page, scans, 0, 900_000);
+    const steady = procMem(pid);
+    console.log(
+      `lab host ${dir}: ${cmd.slice(1).join(' ')}${arenas ? ` (MALLOC_ARENA_MAX=${arenas})` : ''}, real SSH into the lab, chromium driving the Topology view`,
+    );
+    console.log(
+      `  discovery + overview to the renderer ${ms(discoverMs)}; table "${rows}" first render ${ms(first)}; ${String(scans)} more full scans ${ms(each)} each`,
+    );
+    console.log(
+      `  host RSS: idle ${idle.rss.toFixed(0)} MiB, after discovery ${after.rss.toFixed(0)} MiB (peak ${after.peak.toFixed(0)}), after the scans ${steady.rss.toFixed(0)} MiB; peak ${steady.peak.toFixed(0)} MiB (target ≤ 200 MB = 191 MiB)`,
+    );
+  } finally {
+    await browser.close();
+    ch.stop();
+    lab.close();
+  }
+}
+
+/**
+ * SWITCHYARD_BENCH_PARTS (comma list, default synthetic,browser,lab,labhost): synthetic, browser, lab, labhost
+ * (the shipped host against the lab), openstack (openstack alone only reads the controller's lists, safe on a lab
+ * someone else owns).
  */
 export async function run(): Promise<void> {
   const n = Number(process.env['SWITCHYARD_BENCH_IMAGES'] ?? 20_000);
-  const parts = new Set((process.env['SWITCHYARD_BENCH_PARTS'] ?? 'synthetic,browser,lab').split(','));
+  const parts = new Set((process.env['SWITCHYARD_BENCH_PARTS'] ?? 'synthetic,browser,lab,labhost').split(','));
   if (parts.has('synthetic')) await syntheticBench(n);
   const forms = (process.env['SWITCHYARD_BENCH_HOST'] ?? 'bundle,tsx').split(',') as HostForm[];
   if (parts.has('browser')) for (const form of forms) await browserBench(n, form);
   const dir = labDir();
   if (!dir) console.log('lab: SWITCHYARD_LAB_DIR not set (or no lab.json): lab part skipped');
-  else if (parts.has('lab')) await labBench(dir);
-  else if (parts.has('openstack')) {
+  else if (parts.has('lab') || parts.has('labhost')) {
+    if (parts.has('lab')) await labBench(dir);
+    if (parts.has('labhost')) await labHostBench(dir);
+  } else if (parts.has('openstack')) {
     const lab = await openTopologyLab(dir);
     try {
       await openstackBench(lab);

@@ -51,7 +51,8 @@ export class TopologyService {
   private previous: TopologyModel | null = null;
   private findingsCache: Finding[] = [];
   private refreshedAt: number | null = null;
-  private readonly firstSeen: Record<string, number> = {};
+  /** When each image of the model was first seen (grace period of fresh images); images gone are dropped. */
+  private firstSeen: Record<string, number> = {};
   private readonly lag = new LagHistory();
   private readonly now: () => number;
   private running: Promise<TopologySnapshot> | null = null;
@@ -108,7 +109,9 @@ export class TopologyService {
     this.letGoOfModel();
     const m = buildObserved(o, seen);
     seen = null; // the raw observations are garbage once built (health below need only the model)
-    for (const i of m.images) this.firstSeen[i.key] ??= m.generatedAt;
+    const seenAt: Record<string, number> = {};
+    for (const i of m.images) seenAt[i.key] = this.firstSeen[i.key] ?? m.generatedAt;
+    this.firstSeen = seenAt;
     this.model = m;
     this.refreshedAt = m.generatedAt;
     this.findingsCache = this.evaluate(m);
