@@ -32,7 +32,7 @@ npm run -s typecheck || fail typecheck
 step "lint"
 npm run -s lint || fail lint
 
-step "build (electron-vite: main, preload, renderer)"
+step "build (electron-vite: main, preload, renderer; esbuild: the CLI bundle)"
 npm run -s build || fail build
 
 step "unit tests"
