@@ -119,33 +119,39 @@ class Shared {
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 
 /**
- * A peer site's view of an image. Its description is parsed only when asked: the model reads a peer's view only
- * for a site it could not observe itself (down, or its pool call failed), so at 20k images parsing every one up
- * front held ~8 MiB of replay objects nobody read.
+ * An observation row whose description is parsed when first read, not while the pool streams in: a discovery holds
+ * every pool's rows until the last site answers, and at 20k images the parsed replay objects made ~1/6 of them; a
+ * peer's view is read by the model only for a site it could not observe itself (down, or its pool call failed).
+ * Observation rows stay inside discovery (the model copies what it keeps): they hold the discovery's Shared, and a
+ * structured clone (Electron IPC) would neither see `parsed` nor leave that out.
  */
-class PeerView implements PeerSiteStatus {
+abstract class Described {
   private p: ParsedDescription | undefined;
   constructor(
-    readonly siteName: string,
-    readonly mirrorUuids: string[],
-    readonly state: MirrorState | null,
     readonly description: string | null,
-    readonly lastUpdate: string | null,
     private readonly sh: Shared,
   ) {}
   get parsed(): ParsedDescription {
     return (this.p ??= this.sh.description(this.description));
   }
-  /** What JSON and structural comparisons see: the plain fields, parsed included. */
+}
+
+/** A peer site's view of an image. */
+class PeerView extends Described implements PeerSiteStatus {
+  constructor(
+    readonly siteName: string,
+    readonly mirrorUuids: string[],
+    readonly state: MirrorState | null,
+    description: string | null,
+    readonly lastUpdate: string | null,
+    sh: Shared,
+  ) {
+    super(description, sh);
+  }
+  /** What JSON (captures, journals, tests) sees: the plain fields, parsed included. */
   toJSON(): PeerSiteStatus {
-    return {
-      siteName: this.siteName,
-      mirrorUuids: this.mirrorUuids,
-      state: this.state,
-      description: this.description,
-      parsed: this.parsed,
-      lastUpdate: this.lastUpdate,
-    };
+    const { siteName, mirrorUuids, state, description, parsed, lastUpdate } = this;
+    return { siteName, mirrorUuids, state, description, parsed, lastUpdate };
   }
 }
 
@@ -174,38 +180,24 @@ function readStatusRow(v: unknown[], sh: Shared): MirrorImageStatus | null {
   );
 }
 
-/**
- * One image's local mirror status. Its description is parsed when first read (the model build), not while the
- * pool streams in: a discovery holds every pool's rows until the last site answers, and at 20k images the parsed
- * replay objects made ~1/6 of them.
- */
-class StatusRow implements MirrorImageStatus {
-  private p: ParsedDescription | undefined;
+/** One image's local mirror status. */
+class StatusRow extends Described implements MirrorImageStatus {
   constructor(
     readonly name: string,
     readonly globalId: string | null,
     readonly state: MirrorState | null,
-    readonly description: string | null,
+    description: string | null,
     readonly lastUpdate: string | null,
     readonly daemonServiceId: string | null,
     readonly peers: PeerSiteStatus[],
-    private readonly sh: Shared,
-  ) {}
-  get parsed(): ParsedDescription {
-    return (this.p ??= this.sh.description(this.description));
+    sh: Shared,
+  ) {
+    super(description, sh);
   }
-  /** What JSON and structural comparisons see: the plain fields, parsed included. */
+  /** What JSON sees: the plain fields, parsed included (the peers' own toJSON does theirs). */
   toJSON(): MirrorImageStatus {
-    return {
-      name: this.name,
-      globalId: this.globalId,
-      state: this.state,
-      description: this.description,
-      parsed: this.parsed,
-      lastUpdate: this.lastUpdate,
-      daemonServiceId: this.daemonServiceId,
-      peers: this.peers.map((x) => (x instanceof PeerView ? x.toJSON() : x)),
-    };
+    const { name, globalId, state, description, parsed, lastUpdate, daemonServiceId, peers } = this;
+    return { name, globalId, state, description, parsed, lastUpdate, daemonServiceId, peers };
   }
 }
 

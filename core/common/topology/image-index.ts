@@ -54,7 +54,9 @@ export interface ImagePage {
   rows: ImageRow[];
 }
 
-const RANK: Record<Severity | 'ok', number> = { error: 0, warning: 1, info: 2, ok: 3 };
+/** Worst first; an image's rank is its index here (the index keeps ranks, not names, per image). */
+const SEVERITIES: readonly (Severity | 'ok')[] = ['error', 'warning', 'info', 'ok'];
+const RANK = Object.fromEntries(SEVERITIES.map((s, k) => [s, k])) as Record<Severity | 'ok', number>;
 export const MAX_PAGE = 1000;
 
 /** Worst finding severity per image key. */
@@ -91,8 +93,6 @@ export function imageRow(i: ImageNode, worst: Severity | 'ok' | undefined): Imag
     syncPercent: i.sides.find((s) => s.syncPercent !== null)?.syncPercent ?? null,
   };
 }
-
-const SEVERITIES: readonly (Severity | 'ok')[] = ['error', 'warning', 'info', 'ok'];
 
 /**
  * Search strings, worst severity and sort orders over one model + findings. Immutable: a new model or new findings
@@ -149,12 +149,8 @@ export class ImageIndex {
     this.order('worst', true);
   }
 
-  get size(): number {
-    return this.images.length;
-  }
-
   /** The table row of image `k` (made on demand). */
-  row(k: number): ImageRow {
+  private row(k: number): ImageRow {
     return imageRow(this.images[k] as ImageNode, severityOf(this.worst[k] ?? RANK.ok));
   }
 

@@ -1,6 +1,5 @@
 /** Lag/RPO over time, kept in memory: one series per pool (worst image) and one per image with replay data. */
 import type { LagPoint, LagSeries } from '../../common/contract/topology';
-import type { Finding } from '../../common/topology/health/finding';
 import type { TopologyModel } from '../../common/topology/model';
 
 export class LagHistory {
@@ -16,11 +15,8 @@ export class LagHistory {
     private readonly imagePointBudget = 200_000,
   ) {}
 
-  record(m: TopologyModel, findings: Finding[]): void {
+  record(m: TopologyModel): void {
     const t = m.generatedAt;
-    const errorsByPool = new Map<string, number>();
-    for (const f of findings)
-      if (f.severity === 'error' && f.cluster) errorsByPool.set(f.cluster, (errorsByPool.get(f.cluster) ?? 0) + 1);
     const agg = new Map<string, LagPoint>();
     const withRpo = m.images.reduce((n, i) => n + (i.rpo ? 1 : 0), 0);
     const cap = Math.max(2, Math.min(this.imageCap, Math.floor(this.imagePointBudget / Math.max(1, withRpo))));

@@ -116,7 +116,7 @@ export class TopologyService {
     this.refreshedAt = m.generatedAt;
     this.findingsCache = this.evaluate(m);
     this.version++;
-    this.lag.record(m, this.findingsCache);
+    this.lag.record(m);
     return this.snapshot();
   }
 
